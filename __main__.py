@@ -1,0 +1,19 @@
+"""cloud-platform: load settings, build the stack for its target, export outputs."""
+
+import pulumi
+
+from stacks.settings import ConfigError, load_settings
+
+try:
+    settings = load_settings()
+except ConfigError as error:
+    # One line per bad key, no traceback, and nothing has been declared yet.
+    raise pulumi.RunError(f"invalid configuration:\n{error}") from None
+
+if settings.target == "kind":
+    from stacks import kind as target
+else:  # pragma: no cover - the loader accepts only declared targets
+    raise pulumi.RunError(f"unsupported target {settings.target}")
+
+for key, value in target.build(settings).items():
+    pulumi.export(key, value)

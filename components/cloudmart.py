@@ -1,0 +1,254 @@
+"""CloudMart: the five-service shop of seed 000 with its PostgreSQL, Redis and Kafka.
+
+``cloudmart_services()`` is the seed's catalogue as data; ``CloudMart`` registers the
+namespace, the data layer, the quota and one ``Workload`` per service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.datastores import (
+    GeneratedSecret,
+    GeneratedSecretArgs,
+    StatefulStore,
+    StatefulStoreArgs,
+    kafka_kraft_store,
+    postgres_store,
+    redis_workload,
+)
+from components.platform import Platform
+from components.profiles import Profile
+from components.quota import limit_range_manifest, resource_quota_manifest
+from components.specs import (
+    Container,
+    EnvVar,
+    Hpa,
+    HttpProbe,
+    Mount,
+    Ownership,
+    Port,
+    Resources,
+    ScrapeTarget,
+    ServicePort,
+    Volume,
+    WorkloadSpec,
+)
+from components.workload import Workload, WorkloadArgs
+
+NAMESPACE = "cloudmart"
+PART_OF = "cloudmart"
+OWNER = Ownership(team="platform", cost_center="CC-2001", extra=(("project", "cloudmart"),))
+
+# The seed runs nginx:alpine as root; the unprivileged build of the same nginx listens on
+# 8080 as uid 101, so the restricted securityContext holds with a read-only root filesystem.
+NGINX_IMAGE, NGINX_UID = "nginxinc/nginx-unprivileged:1.28.0-alpine", 101
+EXPORTER_IMAGE, EXPORTER_UID = "nginx/nginx-prometheus-exporter:0.11.0", 65534
+HTTP_PORT, METRICS_PORT = 8080, 9113
+SECRET_NAME = "cloudmart-credentials"
+POSTGRES_SERVICE, REDIS_SERVICE, KAFKA_SERVICE = "postgres-service", "redis-service", "kafka-service"
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """One CloudMart service as the seed describes it."""
+
+    name: str
+    title: str
+    replicas: int
+    resources: Resources
+    hpa: Hpa
+    env: tuple[EnvVar, ...]
+    node_port: int | None = None
+
+
+# Seed 000 step 2/3. Payment and notification are not sized by the seed: payment carries
+# revenue (an outage loses sales) and waits on an external API, so it is sized like user
+# with two replicas always up (and so a PDB); notification only sends messages, bursts
+# with campaigns and tolerates delay, so it gets half of that and may run one pod.
+EXPORTER_RESOURCES = Resources(10, 16, 50, 64)
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry(
+        "user-service", "User", 2, Resources(100, 128, 300, 256),
+        Hpa(2, 8, cpu_utilization=70, memory_utilization=80),
+        (EnvVar("DB_HOST", POSTGRES_SERVICE),), node_port=30080,
+    ),
+    ServiceEntry(
+        "product-service", "Product", 3, Resources(150, 256, 500, 512),
+        Hpa(2, 10, cpu_utilization=70),
+        (EnvVar("REDIS_HOST", REDIS_SERVICE),), node_port=30081,
+    ),
+    ServiceEntry(
+        "order-service", "Order", 2, Resources(100, 128, 300, 256),
+        Hpa(1, 6, cpu_utilization=70),
+        (EnvVar("KAFKA_BROKERS", f"{KAFKA_SERVICE}:9092"),), node_port=30082,
+    ),
+    ServiceEntry(
+        "payment-service", "Payment", 2, Resources(100, 128, 300, 256),
+        Hpa(2, 6, cpu_utilization=70),
+        (EnvVar("DB_HOST", POSTGRES_SERVICE), EnvVar("KAFKA_BROKERS", f"{KAFKA_SERVICE}:9092")),
+    ),
+    ServiceEntry(
+        "notification-service", "Notification", 1, Resources(50, 64, 200, 128),
+        Hpa(1, 5, cpu_utilization=70),
+        (EnvVar("KAFKA_BROKERS", f"{KAFKA_SERVICE}:9092"),),
+    ),
+)
+
+
+def nginx_conf(title: str) -> str:
+    """The seed's nginx.conf, plus the paths an unprivileged, read-only nginx needs (/tmp)."""
+    return f"""pid /tmp/nginx.pid;
+events {{
+    worker_connections 1024;
+}}
+http {{
+    client_body_temp_path /tmp/client_temp;
+    proxy_temp_path /tmp/proxy_temp;
+    fastcgi_temp_path /tmp/fastcgi_temp;
+    uwsgi_temp_path /tmp/uwsgi_temp;
+    scgi_temp_path /tmp/scgi_temp;
+    server {{
+        listen {HTTP_PORT};
+
+        location /health {{
+            access_log off;
+            return 200 "healthy\\n";
+            add_header Content-Type text/plain;
+        }}
+
+        location /ready {{
+            access_log off;
+            return 200 "ready\\n";
+            add_header Content-Type text/plain;
+        }}
+
+        location /stub_status {{
+            stub_status;
+            access_log off;
+        }}
+
+        location / {{
+            return 200 "{title} Service v1.0 - CloudMart\\n";
+            add_header Content-Type text/plain;
+        }}
+    }}
+}}
+"""
+
+
+def service_spec(entry: ServiceEntry) -> WorkloadSpec:
+    """One seed service: nginx with its ConfigMap, the exporter sidecar, probes and HPA."""
+    config_name = f"{entry.name}-nginx-config"
+    app = Container(
+        name=entry.name,
+        image=NGINX_IMAGE,
+        resources=entry.resources,
+        run_as_user=NGINX_UID,
+        ports=(Port("http", HTTP_PORT),),
+        env=(EnvVar("SERVICE_NAME", entry.name), *entry.env),
+        liveness=HttpProbe("/health", HTTP_PORT, initial_delay_seconds=30, period_seconds=10),
+        readiness=HttpProbe("/ready", HTTP_PORT, initial_delay_seconds=10, period_seconds=5),
+        mounts=(Mount("nginx-config", "/etc/nginx/nginx.conf", sub_path="nginx.conf", read_only=True), Mount("tmp", "/tmp")),
+    )
+    exporter = Container(
+        name="nginx-exporter",
+        image=EXPORTER_IMAGE,
+        resources=EXPORTER_RESOURCES,
+        run_as_user=EXPORTER_UID,
+        ports=(Port("metrics", METRICS_PORT),),
+        args=(f"-nginx.scrape-uri=http://localhost:{HTTP_PORT}/stub_status",),
+        liveness=HttpProbe("/metrics", METRICS_PORT, initial_delay_seconds=10, period_seconds=15),
+        readiness=HttpProbe("/metrics", METRICS_PORT, initial_delay_seconds=5, period_seconds=10),
+    )
+    return WorkloadSpec(
+        name=entry.name,
+        containers=(app, exporter),
+        replicas=entry.replicas,
+        service_ports=(
+            ServicePort("http", 80, HTTP_PORT, node_port=entry.node_port),
+            ServicePort("metrics", METRICS_PORT, METRICS_PORT),
+        ),
+        component="backend",
+        part_of=PART_OF,
+        volumes=(Volume("nginx-config", config_map=config_name), Volume("tmp", empty_dir_limit_mi=64)),
+        hpa=entry.hpa,
+        config_name=config_name,
+        config=(("nginx.conf", nginx_conf(entry.title)),),
+        scrape=ScrapeTarget(METRICS_PORT),
+        extra_labels=(("app", entry.name), ("tier", "backend"), ("version", "v1")),
+    )
+
+
+def cloudmart_services() -> tuple[WorkloadSpec, ...]:
+    return tuple(service_spec(entry) for entry in SERVICES)
+
+
+def namespace_manifest() -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": NAMESPACE,
+            "labels": {"project": "cloudmart", "team": OWNER.team, "cost-center": OWNER.cost_center},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class CloudMartArgs:
+    profile: Profile
+    platform: Platform
+
+
+class CloudMart(pulumi.ComponentResource):
+    """The ``cloudmart`` namespace, its quota and limits, PostgreSQL, Redis and Kafka, and
+    the five services of seed 000.
+
+    Outputs: ``namespace`` and ``services`` (Kubernetes Service names).
+    """
+
+    def __init__(self, name: str, args: CloudMartArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:apps:CloudMart", name, None, opts)
+        profile, platform = args.profile, args.platform
+        ns = namespace_manifest()
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=ns["metadata"],
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=profile.retain_data),
+        )
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        secret = GeneratedSecret(
+            f"{name}-credentials",
+            GeneratedSecretArgs(SECRET_NAME, NAMESPACE, ("postgres-password", "redis-password")),
+            opts=inside,
+        )
+        after_secret = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, secret])
+        postgres = postgres_store(profile.postgres, SECRET_NAME, "cloudmart", "cloudmart", PART_OF)
+        kafka = kafka_kraft_store(profile.kafka, KAFKA_SERVICE, PART_OF)
+        redis = redis_workload(profile.redis, SECRET_NAME, "redis-password", REDIS_SERVICE, PART_OF)
+        services = cloudmart_services()
+        for store in (postgres, kafka):
+            StatefulStore(f"{name}-{store.name}", StatefulStoreArgs(store, NAMESPACE, OWNER, platform), opts=after_secret)
+        for spec in (redis, *services):
+            Workload(f"{name}-{spec.name}", WorkloadArgs(spec, NAMESPACE, OWNER, platform), opts=after_secret)
+        workloads, stores = (redis, *services), (postgres, kafka)
+        quota = resource_quota_manifest(f"{NAMESPACE}-quota", NAMESPACE, workloads, stores)
+        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=quota["metadata"], spec=quota["spec"], opts=inside)
+        limits = limit_range_manifest(f"{NAMESPACE}-limits", NAMESPACE, workloads, stores)
+        k8s.core.v1.LimitRange(f"{name}-limits", metadata=limits["metadata"], spec=limits["spec"], opts=inside)
+        self.services = [s.name for s in services]
+        self.register_outputs({"namespace": NAMESPACE, "services": self.services})
+
+
+def node_ports() -> tuple[int, ...]:
+    """NodePorts CloudMart publishes where the platform maps them (seed 000: 30080-30082)."""
+    return tuple(e.node_port for e in SERVICES if e.node_port)
+
+
+def urls() -> dict[str, str]:
+    """Where a browser reaches each published service on kind (localhost-mapped NodePorts)."""
+    return {e.name: f"http://localhost:{e.node_port}" for e in SERVICES if e.node_port}

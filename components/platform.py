@@ -1,0 +1,59 @@
+"""Platform data: everything that differs between clusters, handed to components as a value.
+
+Components read these fields and never ask which cluster they are on. ``stacks/kind.py``
+builds the kind value; another target builds its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Exposure = Literal["NodePort", "ClusterIP"]
+
+
+@dataclass(frozen=True)
+class Tls:
+    """TLS on ingresses: a Kubernetes Secret name, or none where the controller terminates TLS itself."""
+
+    hosts: tuple[str, ...]
+    secret_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Cluster facts the components consume.
+
+    Attributes:
+        name: a short label for logs and outputs (``kind``).
+        exposure: ``NodePort`` publishes the fixed seed ports on the nodes (kind maps them
+            to localhost); ``ClusterIP`` keeps Services internal and ignores node ports.
+        ingress_class: the IngressClass name (``nginx`` on kind).
+        ingress_annotations: annotations every Ingress gets (controller-specific).
+        ingress_host: the host rule for public Ingresses; ``None`` matches any host.
+        tls: TLS for Ingresses, or ``None`` for plain HTTP.
+        storage_class: StorageClass for claims; ``None`` uses the cluster default.
+        registry: registry prefix for this project's own images (``docker.io/korgosu``).
+        load_balancer_annotations: annotations for Services of type LoadBalancer.
+        cluster_scrapers: whether kube-prometheus-stack scrapes controller-manager,
+            scheduler, etcd and kube-proxy (possible on kind with its kubeadm patches,
+            not on managed control planes).
+        kubelet_insecure_tls: metrics-server skips kubelet certificate checks (kind's
+            kubelets serve self-signed certificates).
+    """
+
+    name: str
+    exposure: Exposure
+    ingress_class: str
+    ingress_annotations: tuple[tuple[str, str], ...] = ()
+    ingress_host: str | None = None
+    tls: Tls | None = None
+    storage_class: str | None = None
+    registry: str = "docker.io/korgosu"
+    load_balancer_annotations: tuple[tuple[str, str], ...] = ()
+    cluster_scrapers: bool = False
+    kubelet_insecure_tls: bool = False
+
+    @property
+    def node_ports(self) -> bool:
+        return self.exposure == "NodePort"

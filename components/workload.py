@@ -1,0 +1,173 @@
+"""The reusable Workload component: a Deployment, its Service, and the HPA, PDB and ConfigMap
+its spec asks for.
+
+The manifest builders are pure functions of ``(WorkloadSpec, namespace, Ownership, Platform)``;
+the component only registers what they return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.manifests import config_checksum, metadata, pod_spec, selector_labels, standard_labels
+from components.platform import Platform
+from components.specs import Hpa, Ownership, WorkloadSpec
+
+
+def workload_labels(spec: WorkloadSpec, owner: Ownership) -> dict[str, str]:
+    return {**standard_labels(spec.name, spec.component, spec.part_of, owner), **dict(spec.extra_labels)}
+
+
+def configmap_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict | None:
+    if not spec.config_name:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata(spec.config_name, namespace, workload_labels(spec, owner)),
+        "data": dict(spec.config),
+    }
+
+
+def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict:
+    labels = workload_labels(spec, owner)
+    annotations: dict[str, str] = {}
+    if spec.scrape:
+        # Seed 000: the annotation-based scrape contract, honoured by the platform's Prometheus.
+        annotations = {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(spec.scrape.port),
+            "prometheus.io/path": spec.scrape.path,
+        }
+    if spec.config:
+        annotations["checksum/config"] = config_checksum(dict(spec.config))
+    template_meta: dict = {"labels": labels}
+    if annotations:
+        template_meta["annotations"] = annotations
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(spec.name, namespace, labels),
+        "spec": {
+            "replicas": spec.min_replicas,
+            "revisionHistoryLimit": 3,
+            "selector": {"matchLabels": selector_labels(spec.name)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {
+                "metadata": template_meta,
+                "spec": pod_spec(spec.containers, spec.volumes, spec.init_containers, spec.fs_group),
+            },
+        },
+    }
+
+
+def service_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership, platform: Platform) -> dict:
+    """ClusterIP everywhere, except NodePort where the platform maps node ports and the spec names one."""
+    wants_node_port = platform.node_ports and any(p.node_port for p in spec.service_ports)
+    ports = []
+    for p in spec.service_ports:
+        port: dict = {"name": p.name, "port": p.port, "targetPort": p.target_port, "protocol": "TCP"}
+        if wants_node_port and p.node_port:
+            port["nodePort"] = p.node_port
+        ports.append(port)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(spec.name, namespace, workload_labels(spec, owner)),
+        "spec": {
+            "type": "NodePort" if wants_node_port else "ClusterIP",
+            "selector": selector_labels(spec.name),
+            "ports": ports,
+        },
+    }
+
+
+def hpa_metrics(hpa: Hpa) -> list[dict]:
+    metrics = []
+    for resource, target in (("cpu", hpa.cpu_utilization), ("memory", hpa.memory_utilization)):
+        if target is not None:
+            metrics.append(
+                {
+                    "type": "Resource",
+                    "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": target}},
+                }
+            )
+    return metrics
+
+
+def hpa_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict | None:
+    if spec.hpa is None:
+        return None
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": metadata(f"{spec.name}-hpa", namespace, workload_labels(spec, owner)),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+            "minReplicas": spec.hpa.min_replicas,
+            "maxReplicas": spec.hpa.max_replicas,
+            "metrics": hpa_metrics(spec.hpa),
+            "behavior": {"scaleUp": spec.hpa.scale_up.to_k8s(), "scaleDown": spec.hpa.scale_down.to_k8s()},
+        },
+    }
+
+
+def pdb_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict | None:
+    """A PDB only when at least two pods always run; with one, it would block every node drain."""
+    floor = spec.hpa.min_replicas if spec.hpa else spec.replicas
+    if floor < 2:
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": metadata(f"{spec.name}-pdb", namespace, workload_labels(spec, owner)),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(spec.name)}},
+    }
+
+
+@dataclass(frozen=True)
+class WorkloadArgs:
+    spec: WorkloadSpec
+    namespace: str
+    owner: Ownership
+    platform: Platform
+
+
+class Workload(pulumi.ComponentResource):
+    """Deployment, Service, and the ConfigMap, HPA and PDB that the spec asks for.
+
+    Outputs: ``service_name`` (the Kubernetes Service name).
+    """
+
+    def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:apps:Workload", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        spec, ns, owner = args.spec, args.namespace, args.owner
+        config = configmap_manifest(spec, ns, owner)
+        self.config_map = (
+            k8s.core.v1.ConfigMap(f"{name}-config", metadata=config["metadata"], data=config["data"], opts=child)
+            if config
+            else None
+        )
+        deploy_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.config_map] if self.config_map else [])
+        deployment = deployment_manifest(spec, ns, owner)
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment", metadata=deployment["metadata"], spec=deployment["spec"], opts=deploy_opts
+        )
+        service = service_manifest(spec, ns, owner, args.platform)
+        self.service = k8s.core.v1.Service(
+            f"{name}-service", metadata=service["metadata"], spec=service["spec"], opts=child
+        )
+        hpa = hpa_manifest(spec, ns, owner)
+        if hpa:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-hpa", metadata=hpa["metadata"], spec=hpa["spec"], opts=child
+            )
+        pdb = pdb_manifest(spec, ns, owner)
+        if pdb:
+            k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=pdb["metadata"], spec=pdb["spec"], opts=child)
+        self.service_name = self.service.metadata.apply(lambda m: m["name"])
+        self.register_outputs({"service_name": self.service_name})

@@ -1,0 +1,176 @@
+"""The kind target: a local cluster created by ``pulumi up`` (or an existing context), its
+ingress controller, and the platform's components fed kind's platform data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import pulumi
+import pulumi_command as command
+import pulumi_kubernetes as k8s
+import yaml
+
+from components import cloudmart
+from components.charts import INGRESS_NGINX, helm_release
+from components.cloudmart import CloudMart, CloudMartArgs
+from components.platform import Platform
+from components.specs import Resources
+from stacks.settings import Settings
+
+# Kubernetes 1.35, the platform's target minor. The tag is the one kind v0.31.0 ships as its
+# default (kind's pkg/apis/config/defaults/image.go); its digest is not pinned here because it
+# could not be confirmed from kind's published release notes. Needs kind >= v0.31.0.
+NODE_IMAGE = "kindest/node:v1.35.0"
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_RESOURCES = Resources(50, 96, 500, 256)
+
+# kubeadm binds controller-manager, scheduler, etcd metrics and kube-proxy metrics to
+# localhost by default; these patches open them to Prometheus inside the cluster (only the
+# node containers' network sees them: no host port maps them).
+# Ref: https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack#kubeproxy
+METRICS_PATCHES = (
+    yaml.safe_dump(
+        {
+            "kind": "ClusterConfiguration",
+            "controllerManager": {"extraArgs": {"bind-address": "0.0.0.0"}},
+            "scheduler": {"extraArgs": {"bind-address": "0.0.0.0"}},
+            "etcd": {"local": {"extraArgs": {"listen-metrics-urls": "http://0.0.0.0:2381"}}},
+        }
+    ),
+    yaml.safe_dump({"kind": "KubeProxyConfiguration", "metricsBindAddress": "0.0.0.0:10249"}),
+)
+
+
+def node_ports() -> tuple[int, ...]:
+    """Every NodePort the program's components publish on kind."""
+    return cloudmart.node_ports()
+
+
+def kind_config(settings: Settings, ports: Iterable[int]) -> dict:
+    """The kind cluster config (kind.x-k8s.io/v1alpha4): one control plane labelled for
+    ingress with hostPorts 80/443, ``settings.kind_workers`` workers (seed 000: 2), and a
+    localhost mapping for each NodePort."""
+    mappings = [{"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in (80, 443)]
+    mappings += [
+        {"containerPort": p, "hostPort": p, "listenAddress": "127.0.0.1", "protocol": "TCP"} for p in sorted(set(ports))
+    ]
+    control_plane = {
+        "role": "control-plane",
+        "image": NODE_IMAGE,
+        "labels": {"ingress-ready": "true"},
+        "extraPortMappings": mappings,
+    }
+    workers = [{"role": "worker", "image": NODE_IMAGE} for _ in range(settings.kind_workers)]
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "name": settings.cluster_name,
+        "kubeadmConfigPatches": list(METRICS_PATCHES),
+        "nodes": [control_plane, *workers],
+    }
+
+
+def create_script(cluster_name: str) -> str:
+    """Create the cluster from the config on stdin and print its kubeconfig (the only stdout).
+
+    Tools are checked first, so a missing one fails with its install hint before anything exists.
+    """
+    return f"""set -eu
+for tool in docker kind; do
+  command -v "$tool" >/dev/null 2>&1 || {{ echo "$tool is not installed: run 'python -m tools preflight' for install hints" >&2; exit 127; }}
+done
+docker info >/dev/null 2>&1 || {{ echo "docker is installed but its daemon is not reachable: start Docker" >&2; exit 1; }}
+kind create cluster --name {cluster_name} --config - --wait 180s >&2
+kind get kubeconfig --name {cluster_name}
+"""
+
+
+def ingress_nginx_values(resources: Resources = INGRESS_RESOURCES) -> dict:
+    """ingress-nginx for kind: the controller binds hostPorts 80/443 on the ``ingress-ready``
+    control-plane node, which kind maps to localhost.
+
+    The admission webhook is off: on a fresh cluster it races the first Ingresses ("failed
+    calling webhook"), and kind is a single-user cluster.
+    Ref: kind's own values, hack/manifest-templates/provider/kind/values.yaml in ingress-nginx.
+    """
+    return {
+        "controller": {
+            "replicaCount": 1,
+            "hostPort": {"enabled": True},
+            "service": {"type": "ClusterIP"},
+            "nodeSelector": {"kubernetes.io/os": "linux", "ingress-ready": "true"},
+            "tolerations": [
+                {"key": "node-role.kubernetes.io/control-plane", "operator": "Equal", "effect": "NoSchedule"}
+            ],
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "watchIngressWithoutClass": True,
+            "publishService": {"enabled": False},
+            "extraArgs": {"publish-status-address": "localhost"},
+            "ingressClassResource": {"name": "nginx", "default": True},
+            "admissionWebhooks": {"enabled": False},
+            "resources": resources.to_k8s(),
+        }
+    }
+
+
+def kind_platform(settings: Settings) -> Platform:
+    """kind's platform data. Control-plane scrapers are on only for a cluster this stack
+    created, because only then are the metrics patches known to be applied."""
+    return Platform(
+        name="kind",
+        exposure="NodePort",
+        ingress_class="nginx",
+        storage_class=None,
+        registry="docker.io/korgosu",
+        cluster_scrapers=settings.creates_cluster,
+        kubelet_insecure_tls=True,
+    )
+
+
+def cluster_provider(settings: Settings) -> tuple[k8s.Provider, pulumi.Output[str] | None]:
+    """A provider bound to the kind cluster this stack creates, or to an existing context."""
+    if not settings.creates_cluster:
+        return k8s.Provider("kind-provider", context=settings.kube_context), None
+    config = yaml.safe_dump(kind_config(settings, node_ports()), sort_keys=False)
+    cluster = command.local.Command(
+        "kind-cluster",
+        create=create_script(settings.cluster_name),
+        delete=f"kind delete cluster --name {settings.cluster_name}",
+        stdin=config,
+        # A changed config (ports, workers, image) re-creates the cluster: kind cannot edit one.
+        triggers=[hashlib.sha256(config.encode()).hexdigest()],
+        logging=command.local.Logging.STDERR,
+        opts=pulumi.ResourceOptions(additional_secret_outputs=["stdout"], delete_before_replace=True),
+    )
+    kubeconfig = pulumi.Output.secret(cluster.stdout)
+    provider = k8s.Provider("kind-provider", kubeconfig=kubeconfig, opts=pulumi.ResourceOptions(depends_on=[cluster]))
+    return provider, kubeconfig
+
+
+def build(settings: Settings) -> dict[str, object]:
+    """Declare the kind stack; return its outputs."""
+    provider, kubeconfig = cluster_provider(settings)
+    platform = kind_platform(settings)
+    on_cluster = pulumi.ResourceOptions(provider=provider)
+    ingress_ns = k8s.core.v1.Namespace("ingress-nginx-namespace", metadata={"name": INGRESS_NAMESPACE}, opts=on_cluster)
+    ingress = helm_release(
+        "ingress-nginx",
+        INGRESS_NGINX,
+        INGRESS_NAMESPACE,
+        ingress_nginx_values(),
+        pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
+    )
+    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=on_cluster)
+    outputs: dict[str, object] = {
+        "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
+        "profile": settings.profile.name,
+        "cloudmartNamespace": cloudmart.NAMESPACE,
+        "urls": cloudmart.urls(),
+        "ingressRelease": ingress.urn,
+        "cloudmartServices": shop.services,
+    }
+    if kubeconfig is not None:
+        outputs["kubeconfig"] = kubeconfig
+    return outputs

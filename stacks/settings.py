@@ -1,0 +1,185 @@
+"""The settings loader: the only code that reads Pulumi config.
+
+Every key of the ``cloud-platform`` namespace is declared once in ``KEYS`` (type, default,
+description, check). ``Pulumi.yaml`` declares the same keys, and a test keeps the two equal.
+``load_settings`` validates everything before the first resource is declared; any problem
+stops the run with one line per bad key that names the key, the expected form and the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from components.profiles import PROFILES, Profile
+
+PROJECT = "cloud-platform"
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,30}[a-z0-9])?$")
+
+
+class ConfigError(Exception):
+    """Bad configuration: the message is the whole story, one line per problem."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One declared config key.
+
+    ``kind`` is the Pulumi.yaml type (string, integer, boolean). ``check`` returns the
+    expected form when a parsed value is unacceptable, else ``None``. ``secret`` keys must be
+    set with ``pulumi config set --secret`` and are never echoed in errors.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    description: str
+    check: Callable[[Any], str | None] | None = None
+    secret: bool = False
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    return lambda v: None if v in choices else "one of " + ", ".join(choices)
+
+
+def _int_between(lo: int, hi: int) -> Callable[[Any], str | None]:
+    return lambda v: None if lo <= v <= hi else f"an integer from {lo} to {hi}"
+
+
+def _dns_label(v: str) -> str | None:
+    return None if _DNS_LABEL.match(v) else "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
+
+
+def _context_name(v: str) -> str | None:
+    return None if v == "" or (len(v) <= 253 and v.strip() == v) else "a kubeconfig context name without surrounding spaces"
+
+
+KEYS: tuple[Key, ...] = (
+    Key("target", "string", "kind", "Cluster target: kind (a local kind cluster).", _one_of("kind")),
+    Key(
+        "profile",
+        "string",
+        "dev",
+        "Size profile: dev, staging or prod (replicas, requests, limits, storage).",
+        _one_of("dev", "staging", "prod"),
+    ),
+    Key("clusterName", "string", "cloud-platform", "Name of the kind cluster that `pulumi up` creates.", _dns_label),
+    Key(
+        "kubeContext",
+        "string",
+        "",
+        "Use this existing kubeconfig context instead of creating a kind cluster (empty: create one).",
+        _context_name,
+    ),
+    Key("kindWorkers", "integer", 2, "Number of kind worker nodes (seed 000: 2).", _int_between(1, 5)),
+)
+
+KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated, typed settings for one stack. Built only by ``load_settings``."""
+
+    stack: str
+    target: str
+    profile: Profile
+    cluster_name: str
+    kube_context: str | None
+    kind_workers: int
+
+    @property
+    def creates_cluster(self) -> bool:
+        return self.kube_context is None
+
+
+def _parse(key: Key, raw: Any) -> tuple[Any, str | None]:
+    """Turn a raw config value (CLI values are strings) into the key's type, or report why not."""
+    if key.kind == "string":
+        return (raw, None) if isinstance(raw, str) else (None, "a string")
+    if key.kind == "integer":
+        if isinstance(raw, bool):
+            return None, "an integer"
+        if isinstance(raw, int):
+            return raw, None
+        if isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
+            return int(raw), None
+        return None, "an integer"
+    if key.kind == "boolean":
+        if isinstance(raw, bool):
+            return raw, None
+        if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+            return raw.strip().lower() == "true", None
+        return None, "true or false"
+    raise AssertionError(f"undeclared kind {key.kind}")
+
+
+def _shown(key: Key, raw: Any) -> str:
+    return "[secret]" if key.secret else json.dumps(raw) if not isinstance(raw, str) else f'"{raw}"'
+
+
+def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Check raw ``{"cloud-platform:key": value}`` config; return parsed values by short name.
+
+    Keys of other namespaces (``kubernetes:``, ``aws:``) belong to their providers and are ignored.
+    Raises ConfigError listing every problem, one per line.
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    prefix = f"{PROJECT}:"
+    given = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
+    for name, value in sorted(given.items()):
+        key = KEYS_BY_NAME.get(name)
+        if key is None:
+            near = difflib.get_close_matches(name, KEYS_BY_NAME, n=1, cutoff=0.5)
+            hint = f'; did you mean "{PROJECT}:{near[0]}"?' if near else f"; valid keys: {', '.join(KEYS_BY_NAME)}"
+            problems.append(f"{PROJECT}:{name} is not a known key{hint}")
+            continue
+        if key.secret and f"{prefix}{name}" not in secret_keys:
+            problems.append(
+                f"{PROJECT}:{name} must be a secret: set it with `pulumi config set --secret {name} ...`"
+            )
+            continue
+        parsed, expected = _parse(key, value)
+        if expected is None and key.check is not None:
+            expected = key.check(parsed)
+        if expected is not None:
+            problems.append(f"{PROJECT}:{name} must be {expected} (got {_shown(key, value)})")
+            continue
+        values[name] = parsed
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return {k.name: values.get(k.name, k.default) for k in KEYS}
+
+
+def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
+    """Build Settings from validated values (``validate``'s result)."""
+    return Settings(
+        stack=stack,
+        target=values["target"],
+        profile=PROFILES[values["profile"]],
+        cluster_name=values["clusterName"],
+        kube_context=values["kubeContext"] or None,
+        kind_workers=values["kindWorkers"],
+    )
+
+
+def load_settings() -> Settings:
+    """Read and validate this stack's config; raise ConfigError before anything is declared.
+
+    The CLI hands config to the program in ``PULUMI_CONFIG``; mocks and the automation API
+    set it in-process. Both are read, so unknown keys are caught either way.
+    """
+    import pulumi  # the one place Pulumi config is read
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret = {k for k in raw if runtime_config.is_config_secret(k)}
+    secret |= set(runtime_config.get_config_secret_keys_env())
+    values = validate(raw, frozenset(secret))
+    return settings_from(values, pulumi.get_stack())

@@ -1,0 +1,43 @@
+"""The one mocks harness: runs the real ``__main__.py`` per stack file and caches the result.
+
+``stack_run(stack, preview)`` is shared by stack and render tests; each (stack, mode) pair
+runs once per session.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools.mockrun import Run, run_program, stack_names  # noqa: E402
+from tools.render import Rendered, collect  # noqa: E402
+
+STACKS = stack_names()
+
+
+@functools.cache
+def stack_run(stack: str, preview: bool) -> Run:
+    return run_program(stack, preview=preview)
+
+
+@functools.cache
+def rendered(stack: str) -> Rendered:
+    return collect(stack_run(stack, preview=False))
+
+
+@pytest.fixture(params=[(s, p) for s in STACKS for p in (True, False)], ids=lambda sp: f"{sp[0]}-{'preview' if sp[1] else 'up'}")
+def any_run(request) -> Run:
+    stack, preview = request.param
+    return stack_run(stack, preview)
+
+
+@pytest.fixture(params=STACKS)
+def stack(request) -> str:
+    return request.param

@@ -1,0 +1,90 @@
+"""Settings: every key declared once, validated before any resource, with one clear line per problem."""
+
+from __future__ import annotations
+
+import pytest
+import pulumi
+import yaml
+
+from components.profiles import PROFILES
+from stacks.settings import KEYS, PROJECT, ConfigError, settings_from, validate
+from tests.conftest import ROOT
+from tools.mockrun import run_program
+
+P = f"{PROJECT}:"
+
+
+def test_pulumi_yaml_declares_exactly_the_loader_keys_with_the_same_type_default_and_description():
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(declared) == {k.name for k in KEYS}
+    for key in KEYS:
+        entry = declared[key.name]
+        assert entry["type"] == key.kind, key.name
+        assert entry["default"] == key.default, key.name
+        assert entry["description"] == key.description, key.name
+
+
+def test_defaults_give_the_dev_profile_on_kind_with_two_workers():
+    settings = settings_from(validate({}), "dev")
+    assert settings.target == "kind"
+    assert settings.profile is PROFILES["dev"]
+    assert settings.kind_workers == 2
+    assert settings.creates_cluster
+
+
+def test_cli_strings_are_parsed_into_types():
+    values = validate({P + "kindWorkers": "3", P + "kubeContext": "kind-other"})
+    settings = settings_from(values, "dev")
+    assert settings.kind_workers == 3
+    assert settings.kube_context == "kind-other"
+    assert not settings.creates_cluster
+
+
+BAD_INPUTS = [
+    # (config, the exact line the user must see)
+    ({P + "kindWorkers": "three"}, f'{P}kindWorkers must be an integer (got "three")'),
+    ({P + "kindWorkers": "0"}, f'{P}kindWorkers must be an integer from 1 to 5 (got "0")'),
+    ({P + "kindWorkers": "9"}, f'{P}kindWorkers must be an integer from 1 to 5 (got "9")'),
+    ({P + "kindWorkers": "2.5"}, f'{P}kindWorkers must be an integer (got "2.5")'),
+    ({P + "profile": "production"}, f'{P}profile must be one of dev, staging, prod (got "production")'),
+    ({P + "profile": ""}, f'{P}profile must be one of dev, staging, prod (got "")'),
+    ({P + "target": "gke"}, f'{P}target must be one of kind (got "gke")'),
+    ({P + "clusterName": "My_Cluster"}, f'{P}clusterName must be a DNS label (lowercase letters, digits and \'-\', at most 32 characters) (got "My_Cluster")'),
+    ({P + "clusterName": "-lead"}, f'{P}clusterName must be a DNS label (lowercase letters, digits and \'-\', at most 32 characters) (got "-lead")'),
+    ({P + "kubeContext": " kind-x "}, f'{P}kubeContext must be a kubeconfig context name without surrounding spaces (got " kind-x ")'),
+    ({P + "profle": "dev"}, f'{P}profle is not a known key; did you mean "{P}profile"?'),
+    ({P + "workers": "2"}, f'{P}workers is not a known key; did you mean "{P}kindWorkers"?'),
+    ({P + "zzz": "1"}, f"{P}zzz is not a known key; valid keys: " + ", ".join(k.name for k in KEYS)),
+    # a malformed object where a scalar belongs
+    ({P + "kindWorkers": '{"count": 2}'}, f'{P}kindWorkers must be an integer (got "{{"count": 2}}")'),
+    ({P + "profile": '["dev"]'}, f'{P}profile must be one of dev, staging, prod (got "["dev"]")'),
+]
+
+
+@pytest.mark.parametrize("config,line", BAD_INPUTS, ids=[f"bad-{i}" for i in range(len(BAD_INPUTS))])
+def test_bad_input_is_reported_in_one_line_naming_key_form_and_value(config, line):
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    message = str(err.value)
+    assert "\n" not in message
+    key = next(iter(config))
+    assert message.startswith(key + " ")
+    if line is not None:
+        assert message == line
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    with pytest.raises(ConfigError) as err:
+        validate({P + "kindWorkers": "x", P + "profile": "big"})
+    assert len(str(err.value).splitlines()) == 2
+
+
+def test_keys_of_other_namespaces_belong_to_their_providers():
+    assert validate({"kubernetes:context": "x", "aws:region": "ap-northeast-2"})["profile"] == "dev"
+
+
+def test_bad_config_stops_the_program_before_any_resource_is_registered():
+    for preview in (True, False):
+        with pytest.raises(pulumi.RunError, match="kindWorkers must be an integer") as err:
+            run_program("dev", preview=preview, config={P + "kindWorkers": "many"})
+        assert err.value.registrations == []

@@ -1,0 +1,47 @@
+"""``python -m tools <command>``: offline tooling for cloud-platform.
+
+Commands:
+  render <stack> --out DIR   write every manifest the stack declares, plus summary.json
+  preflight                  check docker, kind and pulumi before ``make up``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    render = sub.add_parser("render", help="render a stack's manifests offline")
+    render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
+    render.add_argument("--out", required=True, type=Path, help="output directory")
+    sub.add_parser("preflight", help="check the tools `make up` needs")
+    args = parser.parse_args(argv)
+
+    if args.command == "preflight":
+        from tools import preflight
+
+        return preflight.main()
+
+    from tools.mockrun import stack_names
+
+    if args.stack not in stack_names():
+        parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
+    from stacks.settings import ConfigError
+    from tools.render import render as render_stack
+
+    try:
+        report = render_stack(args.stack, args.out)
+    except ConfigError as err:
+        print(f"invalid configuration:\n{err}", file=sys.stderr)
+        return 2
+    print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

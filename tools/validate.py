@@ -1,0 +1,39 @@
+"""Strict validation of rendered objects against the Kubernetes minor the platform targets.
+
+Built-in kinds are checked with ``kubernetes-validate`` in strict mode (unknown fields are
+errors). Custom resources have no schema there; each CRD kind the program uses must have a
+checker in ``CRD_CHECKERS``, and a kind with neither is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import kubernetes_validate
+
+KUBERNETES_VERSION = "1.35.0"
+
+CrdChecker = Callable[[dict], list[str]]
+
+# apiVersion/kind -> checker returning problems. Components that declare custom resources
+# register their checkers here (see tools/crd_checks.py).
+CRD_CHECKERS: dict[str, CrdChecker] = {}
+
+
+class UnvalidatedKind(Exception):
+    """An object of a kind that neither the Kubernetes schemas nor a CRD checker cover."""
+
+
+def validate_object(obj: dict) -> list[str]:
+    """Problems found in ``obj`` (empty when valid). Raises UnvalidatedKind for unknown kinds."""
+    key = f"{obj.get('apiVersion')}/{obj.get('kind')}"
+    if key in CRD_CHECKERS:
+        return CRD_CHECKERS[key](obj)
+    try:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.SchemaNotFoundError as err:
+        raise UnvalidatedKind(f"{key} has no Kubernetes {KUBERNETES_VERSION} schema and no CRD checker") from err
+    except kubernetes_validate.ValidationError as err:
+        where = "/".join(str(p) for p in err.path)
+        return [f"{key} {obj.get('metadata', {}).get('name')}: {where}: {err.message}"]
+    return []
