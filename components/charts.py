@@ -17,7 +17,8 @@ import pulumi_kubernetes as k8s
 
 from components.specs import parse_cpu_m, parse_memory_mi
 
-PodKind = Literal["Deployment", "StatefulSet", "DaemonSet"]
+# A Job is a chart hook that runs at install (a certificate patch); counting it is conservative.
+PodKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job"]
 Path = tuple[str, ...]
 
 
@@ -95,10 +96,13 @@ def helm_release(
     namespace: pulumi.Input[str],
     values: Mapping[str, Any],
     opts: pulumi.ResourceOptions,
+    release: str | None = None,
 ) -> k8s.helm.v4.Chart:
-    """Install a pinned chart. The release name is ``name`` so chart object names are stable."""
+    """Install a pinned chart. The release name is ``release`` (default: ``name``), fixed so
+    chart object names (Services other charts point at) are stable."""
     return k8s.helm.v4.Chart(
         name,
+        name=release or name,
         chart=pin.chart,
         version=pin.version,
         repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=pin.repo),
@@ -120,4 +124,72 @@ INGRESS_NGINX = ChartPin(
     ),
 )
 
-PINS: dict[str, ChartPin] = {p.chart: p for p in (INGRESS_NGINX,)}
+# Ref: https://github.com/prometheus-community/helm-charts/blob/kube-prometheus-stack-88.5.3/charts/kube-prometheus-stack/values.yaml
+# One ``prometheusConfigReloader.resources`` key sizes the reloader sidecar of both the
+# Prometheus and the Alertmanager pods; one ``grafana.sidecar.resources`` both Grafana sidecars.
+_RELOADER = ("prometheusOperator", "prometheusConfigReloader", "resources")
+_GRAFANA_SIDECAR = ("grafana", "sidecar", "resources")
+KUBE_PROMETHEUS_STACK = ChartPin(
+    chart="kube-prometheus-stack",
+    version="88.5.3",
+    repo="https://prometheus-community.github.io/helm-charts",
+    pods=(
+        ChartPod("prometheus", "StatefulSet", (("prometheus", "prometheusSpec", "resources"), _RELOADER)),
+        ChartPod(
+            "alertmanager", "StatefulSet", (("alertmanager", "alertmanagerSpec", "resources"), _RELOADER),
+            enabled=("alertmanager", "enabled"),
+        ),
+        ChartPod("prometheus-operator", "Deployment", (("prometheusOperator", "resources"),)),
+        ChartPod("admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),)),
+        ChartPod(
+            "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
+            enabled=("grafana", "enabled"),
+        ),
+        ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),)),
+        ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),)),
+    ),
+)
+
+# Ref: https://github.com/grafana-community/helm-charts/tree/main/charts/loki (moved from grafana/loki)
+LOKI = ChartPin(
+    chart="loki",
+    version="18.11.0",
+    repo="https://grafana-community.github.io/helm-charts",
+    pods=(ChartPod("loki", "StatefulSet", (("singleBinary", "resources"),), ("singleBinary", "replicas")),),
+)
+
+# Ref: https://github.com/grafana/alloy/blob/main/operations/helm/charts/alloy/values.yaml
+ALLOY = ChartPin(
+    chart="alloy",
+    version="1.11.1",
+    repo="https://grafana.github.io/helm-charts",
+    pods=(ChartPod("alloy", "DaemonSet", (("alloy", "resources"), ("configReloader", "resources"))),),
+)
+
+# Ref: https://github.com/jaegertracing/helm-charts/tree/main/charts/jaeger (4.x: Jaeger v2)
+JAEGER = ChartPin(
+    chart="jaeger",
+    version="4.11.1",
+    repo="https://jaegertracing.github.io/helm-charts",
+    pods=(ChartPod("jaeger", "Deployment", (("jaeger", "resources"),)),),
+)
+
+# Ref: https://github.com/kubernetes-sigs/metrics-server/blob/master/charts/metrics-server/values.yaml
+METRICS_SERVER = ChartPin(
+    chart="metrics-server",
+    version="3.13.1",
+    repo="https://kubernetes-sigs.github.io/metrics-server/",
+    pods=(ChartPod("metrics-server", "Deployment", (("resources",),), ("replicas",)),),
+)
+
+# Ref: https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml
+OPENCOST = ChartPin(
+    chart="opencost",
+    version="2.5.17",
+    repo="https://opencost.github.io/opencost-helm-chart",
+    pods=(ChartPod("opencost", "Deployment", (("opencost", "exporter", "resources"), ("opencost", "ui", "resources"))),),
+)
+
+PINS: dict[str, ChartPin] = {
+    p.chart: p for p in (INGRESS_NGINX, KUBE_PROMETHEUS_STACK, LOKI, ALLOY, JAEGER, METRICS_SERVER, OPENCOST)
+}

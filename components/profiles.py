@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.observability.sizes import DEV as _OBS_DEV
+from components.observability.sizes import PROD as _OBS_PROD
+from components.observability.sizes import STAGING as _OBS_STAGING
+from components.observability.sizes import ObservabilitySizes
 from components.specs import Resources
 
 
@@ -30,6 +34,7 @@ class Profile:
         retain_data: keep data namespaces (and so their claims) on ``pulumi destroy``.
             Off for dev, where the kind cluster itself is thrown away.
         postgres, redis, kafka: CloudMart's data layer.
+        observability: the monitoring, logging and tracing stack (components/observability/sizes.py).
     """
 
     name: str
@@ -37,6 +42,7 @@ class Profile:
     postgres: DataStoreSizes
     redis: DataStoreSizes
     kafka: DataStoreSizes
+    observability: ObservabilitySizes
 
 
 # The dev sizes are the smallest that start reliably: Kafka's JVM needs its heap (256 MiB,
@@ -47,6 +53,7 @@ _DEV = Profile(
     postgres=DataStoreSizes(Resources(50, 128, 500, 512), storage_gi=2),
     redis=DataStoreSizes(Resources(25, 32, 200, 160)),
     kafka=DataStoreSizes(Resources(100, 448, 1000, 768), storage_gi=2),
+    observability=_OBS_DEV,
 )
 
 _STAGING = Profile(
@@ -55,6 +62,7 @@ _STAGING = Profile(
     postgres=DataStoreSizes(Resources(100, 256, 1000, 1024), storage_gi=5),
     redis=DataStoreSizes(Resources(50, 64, 200, 160)),
     kafka=DataStoreSizes(Resources(200, 512, 1000, 1024), storage_gi=5),
+    observability=_OBS_STAGING,
 )
 
 _PROD = Profile(
@@ -63,6 +71,7 @@ _PROD = Profile(
     postgres=DataStoreSizes(Resources(250, 512, 2000, 2048), storage_gi=20),
     redis=DataStoreSizes(Resources(100, 128, 200, 256)),
     kafka=DataStoreSizes(Resources(500, 1024, 2000, 2048), storage_gi=20),
+    observability=_OBS_PROD,
 )
 
 PROFILES: dict[str, Profile] = {
@@ -70,5 +79,8 @@ PROFILES: dict[str, Profile] = {
     "staging": _STAGING,
     "prod": _PROD,
     # EKS runs the prod shapes; its own differences (storage class, exposure) are platform data.
-    "eks": Profile(name="eks", retain_data=True, postgres=_PROD.postgres, redis=_PROD.redis, kafka=_PROD.kafka),
+    "eks": Profile(
+        name="eks", retain_data=True, postgres=_PROD.postgres, redis=_PROD.redis, kafka=_PROD.kafka,
+        observability=_OBS_PROD,
+    ),
 }

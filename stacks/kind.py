@@ -15,6 +15,9 @@ import yaml
 from components import cloudmart
 from components.charts import INGRESS_NGINX, helm_release
 from components.cloudmart import CloudMart, CloudMartArgs
+from components.observability import stack as observability
+from components.observability.monitors import PodScrape
+from components.observability.stack import ObservabilityArgs, ObservabilityStack
 from components.platform import Platform
 from components.specs import Resources
 from stacks.settings import Settings
@@ -45,7 +48,7 @@ METRICS_PATCHES = (
 
 def node_ports() -> tuple[int, ...]:
     """Every NodePort the program's components publish on kind."""
-    return cloudmart.node_ports()
+    return cloudmart.node_ports() + observability.node_ports()
 
 
 def kind_config(settings: Settings, ports: Iterable[int]) -> dict:
@@ -110,9 +113,32 @@ def ingress_nginx_values(resources: Resources = INGRESS_RESOURCES) -> dict:
             "extraArgs": {"publish-status-address": "localhost"},
             "ingressClassResource": {"name": "nginx", "default": True},
             "admissionWebhooks": {"enabled": False},
+            # Request counts and latency histograms: the SLI of the availability and latency
+            # SLO alerts, scraped through a PodMonitor on the ``metrics`` port (10254).
+            "metrics": {"enabled": True},
             "resources": resources.to_k8s(),
         }
     }
+
+
+def scrape_targets() -> tuple[PodScrape, ...]:
+    """What Prometheus scrapes through PodMonitors: CloudMart's exporter sidecars and the
+    ingress-nginx controller."""
+    return (
+        PodScrape(
+            "cloudmart-exporters",
+            cloudmart.NAMESPACE,
+            (("app.kubernetes.io/part-of", cloudmart.PART_OF),),
+            port="metrics",
+            part_of=cloudmart.PART_OF,
+        ),
+        PodScrape(
+            "ingress-nginx",
+            INGRESS_NAMESPACE,
+            (("app.kubernetes.io/name", "ingress-nginx"), ("app.kubernetes.io/component", "controller")),
+            port="metrics",
+        ),
+    )
 
 
 def kind_platform(settings: Settings) -> Platform:
@@ -163,11 +189,24 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
     )
     shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=on_cluster)
+    obs = ObservabilityStack(
+        "observability",
+        ObservabilityArgs(
+            sizes=settings.profile.observability,
+            platform=platform,
+            pricing=settings.pricing,
+            alerting=settings.alerting,
+            features=settings.features,
+            scrape=scrape_targets(),
+        ),
+        opts=on_cluster,
+    )
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         "profile": settings.profile.name,
         "cloudmartNamespace": cloudmart.NAMESPACE,
-        "urls": cloudmart.urls(),
+        "urls": {**cloudmart.urls(), **obs.urls},
+        "grafanaAdminPassword": obs.grafana_admin_password,
         "ingressRelease": ingress.urn,
         "cloudmartServices": shop.services,
     }

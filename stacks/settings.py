@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.observability.options import Alerting, Features, Pricing
 from components.profiles import PROFILES, Profile
 
 PROJECT = "cloud-platform"
@@ -55,6 +56,27 @@ def _dns_label(v: str) -> str | None:
     return None if _DNS_LABEL.match(v) else "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
 
 
+def _decimal(lo: float, hi: float) -> Callable[[Any], str | None]:
+    """Pulumi.yaml has no decimal type, so prices are strings parsed here."""
+
+    def check(v: str) -> str | None:
+        try:
+            ok = lo <= float(v) <= hi and v.strip() == v
+        except ValueError:
+            ok = False
+        return None if ok else f"a decimal number from {lo:g} to {hi:g}"
+
+    return check
+
+
+def _optional(pattern: str, form: str) -> Callable[[Any], str | None]:
+    compiled = re.compile(pattern)
+    return lambda v: None if v == "" or compiled.fullmatch(v) else f"{form} (or empty)"
+
+
+_EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+
+
 def _context_name(v: str) -> str | None:
     return None if v == "" or (len(v) <= 253 and v.strip() == v) else "a kubeconfig context name without surrounding spaces"
 
@@ -77,6 +99,46 @@ KEYS: tuple[Key, ...] = (
         _context_name,
     ),
     Key("kindWorkers", "integer", 2, "Number of kind worker nodes (seed 000: 2).", _int_between(1, 5)),
+    Key(
+        "cpuHourlyPrice",
+        "string",
+        "0.031611",
+        "USD per vCPU-hour for the FinOps cost panels, the budget alert and OpenCost (default: OpenCost's).",
+        _decimal(0, 100),
+    ),
+    Key(
+        "memoryGibHourlyPrice",
+        "string",
+        "0.004237",
+        "USD per GiB-hour of memory for the FinOps cost panels, the budget alert and OpenCost (default: OpenCost's).",
+        _decimal(0, 100),
+    ),
+    Key(
+        "monthlyBudget",
+        "string",
+        "100",
+        "USD per month: the estimated monthly cost of all requests above this fires the cost alert.",
+        _decimal(0.01, 10_000_000),
+    ),
+    Key(
+        "alertSlackWebhookUrl",
+        "string",
+        "",
+        "Slack incoming-webhook URL for Alertmanager (secret; empty: no Slack notifications).",
+        _optional(r"https://\S+", "an https:// URL"),
+        secret=True,
+    ),
+    Key("alertEmailTo", "string", "", "Alert e-mail recipient (empty: no e-mail notifications).", _optional(_EMAIL, "an e-mail address")),
+    Key("alertEmailFrom", "string", "", "Sender address and SMTP user for alert e-mail.", _optional(_EMAIL, "an e-mail address")),
+    Key(
+        "alertSmtpSmarthost",
+        "string",
+        "",
+        "SMTP server for alert e-mail, host:port.",
+        _optional(r"[A-Za-z0-9.-]+:\d{1,5}", "host:port"),
+    ),
+    Key("alertSmtpPassword", "string", "", "SMTP password for alert e-mail (secret).", secret=True),
+    Key("opencost", "boolean", False, "Install OpenCost, reading the platform's Prometheus and the configured prices."),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -92,6 +154,9 @@ class Settings:
     cluster_name: str
     kube_context: str | None
     kind_workers: int
+    pricing: Pricing
+    alerting: Alerting
+    features: Features
 
     @property
     def creates_cluster(self) -> bool:
@@ -152,9 +217,17 @@ def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) 
             problems.append(f"{PROJECT}:{name} must be {expected} (got {_shown(key, value)})")
             continue
         values[name] = parsed
+    problems += _cross_checks({**{k.name: k.default for k in KEYS}, **values})
     if problems:
         raise ConfigError("\n".join(problems))
     return {k.name: values.get(k.name, k.default) for k in KEYS}
+
+
+def _cross_checks(values: Mapping[str, Any]) -> list[str]:
+    """Keys that only make sense together: e-mail needs a sender and a server."""
+    if values["alertEmailTo"] and not (values["alertEmailFrom"] and values["alertSmtpSmarthost"]):
+        return [f"{PROJECT}:alertEmailTo needs {PROJECT}:alertEmailFrom and {PROJECT}:alertSmtpSmarthost as well"]
+    return []
 
 
 def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
@@ -166,6 +239,19 @@ def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
         cluster_name=values["clusterName"],
         kube_context=values["kubeContext"] or None,
         kind_workers=values["kindWorkers"],
+        pricing=Pricing(
+            cpu_hourly=float(values["cpuHourlyPrice"]),
+            memory_gib_hourly=float(values["memoryGibHourlyPrice"]),
+            monthly_budget=float(values["monthlyBudget"]),
+        ),
+        alerting=Alerting(
+            slack_webhook_url=values["alertSlackWebhookUrl"] or None,
+            email_to=values["alertEmailTo"] or None,
+            email_from=values["alertEmailFrom"] or None,
+            smtp_smarthost=values["alertSmtpSmarthost"] or None,
+            smtp_password=values["alertSmtpPassword"] or None,
+        ),
+        features=Features(opencost=values["opencost"]),
     )
 
 

@@ -11,13 +11,15 @@ from collections.abc import Callable
 
 import kubernetes_validate
 
+from tools.crd_checks import CHECKERS
+
 KUBERNETES_VERSION = "1.35.0"
 
 CrdChecker = Callable[[dict], list[str]]
 
 # apiVersion/kind -> checker returning problems. Components that declare custom resources
 # register their checkers here (see tools/crd_checks.py).
-CRD_CHECKERS: dict[str, CrdChecker] = {}
+CRD_CHECKERS: dict[str, CrdChecker] = dict(CHECKERS)
 
 
 class UnvalidatedKind(Exception):

@@ -88,3 +88,38 @@ def test_bad_config_stops_the_program_before_any_resource_is_registered():
         with pytest.raises(pulumi.RunError, match="kindWorkers must be an integer") as err:
             run_program("dev", preview=preview, config={P + "kindWorkers": "many"})
         assert err.value.registrations == []
+
+
+def test_observability_keys_parse_prices_flags_and_receivers():
+    settings = settings_from(
+        validate(
+            {P + "cpuHourlyPrice": "0.05", P + "monthlyBudget": "250", P + "opencost": "true",
+             P + "alertEmailTo": "ops@example.com", P + "alertEmailFrom": "a@example.com", P + "alertSmtpSmarthost": "smtp.example.com:587"}
+        ),
+        "dev",
+    )
+    assert settings.pricing.cpu_hourly == 0.05 and settings.pricing.memory_gib_hourly == 0.004237
+    assert settings.pricing.monthly_budget == 250
+    assert settings.features.opencost
+    assert settings.alerting.email and not settings.alerting.slack
+
+
+@pytest.mark.parametrize(
+    "config,line",
+    [
+        ({P + "cpuHourlyPrice": "cheap"}, f'{P}cpuHourlyPrice must be a decimal number from 0 to 100 (got "cheap")'),
+        ({P + "monthlyBudget": "0"}, f'{P}monthlyBudget must be a decimal number from 0.01 to 1e+07 (got "0")'),
+        ({P + "alertEmailTo": "nobody"}, f'{P}alertEmailTo must be an e-mail address (or empty) (got "nobody")'),
+        ({P + "alertEmailTo": "ops@example.com"}, f"{P}alertEmailTo needs {P}alertEmailFrom and {P}alertSmtpSmarthost as well"),
+    ],
+)
+def test_bad_observability_values_are_reported_in_one_line(config, line):
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert str(err.value) == line
+
+
+def test_alert_credentials_must_be_secret_config():
+    with pytest.raises(ConfigError, match="alertSlackWebhookUrl must be a secret"):
+        validate({P + "alertSlackWebhookUrl": "https://hooks.slack.com/services/x"})
+    assert validate({P + "alertSlackWebhookUrl": "https://hooks.slack.com/x"}, frozenset({P + "alertSlackWebhookUrl"}))

@@ -1,0 +1,193 @@
+"""Values for Loki, Alloy, Jaeger, metrics-server and OpenCost, plus the Jaeger UI Service.
+
+Each builder is pure: sizes and platform data in, a values dict out.
+"""
+
+from __future__ import annotations
+
+from components.observability.options import Pricing
+from components.observability.prometheus import PROMETHEUS_SERVICE
+from components.observability.sizes import ObservabilitySizes
+from components.platform import Platform
+
+LOKI_RELEASE, ALLOY_RELEASE, JAEGER_RELEASE = "loki", "alloy", "jaeger"
+METRICS_SERVER_RELEASE, OPENCOST_RELEASE = "metrics-server", "opencost"
+LOKI_PORT = 3100
+JAEGER_UI_PORT, JAEGER_UI_NODE_PORT = 16686, 30092  # seed 000 publishes the Jaeger UI
+OTLP_GRPC, OTLP_HTTP = 4317, 4318
+
+
+def loki_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
+    """One Loki process on its filesystem, no gateway, caches, canary or object store: the
+    memcached defaults alone ask for gigabytes. Alloy and Grafana talk to the ``loki``
+    Service on 3100.
+    Ref: https://github.com/grafana-community/helm-charts/blob/main/charts/loki/values.yaml"""
+    persistence: dict = {"enabled": True, "size": f"{sizes.loki_storage_gi}Gi"}
+    if platform.storage_class:
+        persistence["storageClass"] = platform.storage_class
+    return {
+        "deploymentMode": "Monolithic",
+        "loki": {
+            "auth_enabled": False,
+            "commonConfig": {"replication_factor": 1},
+            "storage": {"type": "filesystem"},
+            "schemaConfig": {
+                "configs": [
+                    {
+                        "from": "2024-04-01",
+                        "store": "tsdb",
+                        "object_store": "filesystem",
+                        "schema": "v13",
+                        "index": {"prefix": "loki_index_", "period": "24h"},
+                    }
+                ]
+            },
+        },
+        "singleBinary": {"replicas": 1, "resources": sizes.loki.to_k8s(), "persistence": persistence},
+        "read": {"replicas": 0},
+        "write": {"replicas": 0},
+        "backend": {"replicas": 0},
+        "gateway": {"enabled": False},
+        "chunksCache": {"enabled": False},
+        "resultsCache": {"enabled": False},
+        "lokiCanary": {"enabled": False},
+        "test": {"enabled": False},
+        "minio": {"enabled": False},
+        # The rules sidecar would be one more unsized container; alerts live in Prometheus.
+        "sidecar": {"rules": {"enabled": False}},
+    }
+
+
+def loki_push_url(namespace: str) -> str:
+    return f"http://{LOKI_RELEASE}.{namespace}.svc.cluster.local:{LOKI_PORT}/loki/api/v1/push"
+
+
+def alloy_config(loki_namespace: str) -> str:
+    """Pod logs of this node -> Loki, labelled namespace/pod/container/node/job.
+    Ref: https://grafana.com/docs/alloy/latest/reference/components/loki/loki.source.kubernetes/"""
+    return f"""discovery.kubernetes "pods" {{
+  role = "pod"
+  selectors {{
+    role  = "pod"
+    field = "spec.nodeName=" + sys.env("HOSTNAME")
+  }}
+}}
+
+discovery.relabel "pods" {{
+  targets = discovery.kubernetes.pods.targets
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_name"]
+    target_label  = "pod"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_pod_node_name"]
+    target_label  = "node"
+  }}
+  rule {{
+    source_labels = ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_container_name"]
+    separator     = "/"
+    target_label  = "job"
+  }}
+}}
+
+loki.source.kubernetes "pods" {{
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.write.default.receiver]
+}}
+
+loki.write "default" {{
+  endpoint {{
+    url = "{loki_push_url(loki_namespace)}"
+  }}
+}}
+"""
+
+
+def alloy_values(sizes: ObservabilitySizes, loki_namespace: str) -> dict:
+    """A DaemonSet; HOSTNAME is the node name (the chart sets it from spec.nodeName).
+    Ref: https://github.com/grafana/alloy/blob/main/operations/helm/charts/alloy/values.yaml"""
+    return {
+        "controller": {"type": "daemonset"},
+        "alloy": {
+            "configMap": {"create": True, "content": alloy_config(loki_namespace)},
+            "resources": sizes.alloy.to_k8s(),
+        },
+        "configReloader": {"resources": sizes.alloy_reloader.to_k8s()},
+    }
+
+
+def jaeger_values(sizes: ObservabilitySizes) -> dict:
+    """Jaeger v2 all-in-one; with no ``userconfig`` it stores traces in memory (lost on
+    restart, fine for kind). OTLP 4317/4318 are on the chart's ``jaeger`` Service.
+    Ref: https://github.com/jaegertracing/helm-charts/blob/main/charts/jaeger/values.yaml"""
+    return {"jaeger": {"resources": sizes.jaeger.to_k8s()}}
+
+
+def jaeger_ui_service(namespace: str, platform: Platform) -> dict:
+    """The chart has no nodePort key, so the UI gets its own Service: NodePort 30092 where
+    the platform maps node ports, ClusterIP elsewhere."""
+    port: dict = {"name": "http-query", "port": JAEGER_UI_PORT, "targetPort": JAEGER_UI_PORT, "protocol": "TCP"}
+    kind = "ClusterIP"
+    if platform.node_ports:
+        kind, port["nodePort"] = "NodePort", JAEGER_UI_NODE_PORT
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "jaeger-ui",
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/name": "jaeger-ui", "app.kubernetes.io/part-of": "observability"},
+        },
+        "spec": {
+            "type": kind,
+            "selector": {"app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": JAEGER_RELEASE},
+            "ports": [port],
+        },
+    }
+
+
+def metrics_server_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
+    """kind's kubelets serve self-signed certificates; elsewhere TLS is verified."""
+    values: dict = {"replicas": 1, "resources": sizes.metrics_server.to_k8s()}
+    if platform.kubelet_insecure_tls:
+        values["args"] = ["--kubelet-insecure-tls"]
+    return values
+
+
+def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_namespace: str) -> dict:
+    """OpenCost on the platform's Prometheus, with the configured prices. Custom prices
+    are monthly in the chart's values (hourly x 730).
+    Ref: https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml"""
+    return {
+        "opencost": {
+            "prometheus": {
+                "internal": {
+                    "enabled": True,
+                    "serviceName": PROMETHEUS_SERVICE,
+                    "namespaceName": prometheus_namespace,
+                    "port": 9090,
+                }
+            },
+            "customPricing": {
+                "enabled": True,
+                "provider": "custom",
+                "costModel": {
+                    "description": "cloud-platform configured prices",
+                    "CPU": f"{pricing.cpu_monthly}",
+                    "RAM": f"{pricing.memory_gib_monthly}",
+                    "storage": "0.04",
+                },
+            },
+            "exporter": {"resources": sizes.opencost_exporter.to_k8s()},
+            "ui": {"enabled": True, "resources": sizes.opencost_ui.to_k8s()},
+            "metrics": {"serviceMonitor": {"enabled": False}},
+        }
+    }

@@ -1,0 +1,62 @@
+"""What the observability stack takes from configuration, as plain data (no Pulumi import).
+
+``stacks/settings.py`` builds these from validated config; the component and the pure
+builders only read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOURS_PER_MONTH = 730  # OpenCost's and the cloud providers' convention for "monthly"
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Unit prices behind the cost panels and the budget alert.
+
+    Defaults are OpenCost's own default prices. Ref:
+    https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml (customPricing)
+    """
+
+    cpu_hourly: float = 0.031611
+    memory_gib_hourly: float = 0.004237
+    monthly_budget: float = 100.0
+
+    @property
+    def cpu_monthly(self) -> float:
+        return round(self.cpu_hourly * HOURS_PER_MONTH, 6)
+
+    @property
+    def memory_gib_monthly(self) -> float:
+        return round(self.memory_gib_hourly * HOURS_PER_MONTH, 6)
+
+
+@dataclass(frozen=True)
+class Alerting:
+    """Alertmanager receivers' destinations. Credentials (the Slack webhook URL, the SMTP
+    password) come only from secret config and reach the cluster only as a Secret.
+
+    With nothing set, every route ends in a receiver without integrations (a null receiver).
+    """
+
+    slack_webhook_url: str | None = None
+    email_to: str | None = None
+    email_from: str | None = None
+    smtp_smarthost: str | None = None
+    smtp_password: str | None = None
+
+    @property
+    def slack(self) -> bool:
+        return bool(self.slack_webhook_url)
+
+    @property
+    def email(self) -> bool:
+        return bool(self.email_to)
+
+
+@dataclass(frozen=True)
+class Features:
+    """Optional pieces (issue 3 item 6). The FinOps demo workloads are not built yet."""
+
+    opencost: bool = False

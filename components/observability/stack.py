@@ -1,0 +1,159 @@
+"""The ObservabilityStack component: metrics, logs, traces, dashboards and alerts.
+
+Creates the ``monitoring`` and ``tracing`` namespaces; metrics-server; kube-prometheus-stack
+(Prometheus, Alertmanager, Grafana with a generated admin password, node-exporter,
+kube-state-metrics); Loki with Grafana Alloy; Jaeger v2 and its UI Service; the FinOps and
+CloudMart dashboards; PodMonitors for the given scrape targets; the platform's
+PrometheusRule; optionally OpenCost. Every platform difference comes from ``Platform``.
+
+Outputs: ``grafana_admin_password`` (secret), ``urls``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRICS_SERVER, OPENCOST, helm_release
+from components.datastores import GeneratedSecret, GeneratedSecretArgs
+from components.observability import addons, monitors
+from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
+from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
+from components.observability.options import Alerting, Features, Pricing
+from components.observability.prometheus import (
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_NODE_PORT,
+    GRAFANA_SERVICE,
+    RELEASE,
+    Endpoints,
+    kube_prometheus_stack_values,
+)
+from components.observability.sizes import ObservabilitySizes
+from components.platform import Platform
+
+MONITORING, TRACING = "monitoring", "tracing"
+NAMESPACES = (MONITORING, TRACING)
+OWNER_LABELS = {"team": "platform", "cost-center": "CC-2000", "project": "observability"}
+
+
+@dataclass(frozen=True)
+class ObservabilityArgs:
+    """``scrape`` lists the PodMonitors to create (CloudMart's exporters, ingress-nginx)."""
+
+    sizes: ObservabilitySizes
+    platform: Platform
+    pricing: Pricing
+    alerting: Alerting
+    features: Features
+    scrape: tuple[monitors.PodScrape, ...] = ()
+
+
+def endpoints() -> Endpoints:
+    return Endpoints(
+        loki_url=f"http://{addons.LOKI_RELEASE}.{MONITORING}.svc.cluster.local:{addons.LOKI_PORT}",
+        jaeger_url=f"http://{addons.JAEGER_RELEASE}.{TRACING}.svc.cluster.local:{addons.JAEGER_UI_PORT}",
+    )
+
+
+def urls(platform: Platform) -> dict[str, str]:
+    """Where a browser reaches Grafana and the Jaeger UI."""
+    if platform.node_ports:
+        return {"grafana": f"http://localhost:{GRAFANA_NODE_PORT}", "jaeger": f"http://localhost:{addons.JAEGER_UI_NODE_PORT}"}
+    return {
+        "grafana": f"kubectl -n {MONITORING} port-forward svc/{GRAFANA_SERVICE} 3000:80",
+        "jaeger": f"kubectl -n {TRACING} port-forward svc/jaeger-ui {addons.JAEGER_UI_PORT}",
+    }
+
+
+def node_ports() -> tuple[int, ...]:
+    return (GRAFANA_NODE_PORT, addons.JAEGER_UI_NODE_PORT)
+
+
+class ObservabilityStack(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:observability:ObservabilityStack", name, None, opts)
+        self._name, self._args = name, args
+        ns = {
+            n: k8s.core.v1.Namespace(
+                f"{name}-{n}-namespace",
+                metadata={"name": n, "labels": OWNER_LABELS},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for n in NAMESPACES
+        }
+        in_monitoring = pulumi.ResourceOptions(parent=self, depends_on=[ns[MONITORING]])
+        admin = GeneratedSecret(
+            f"{name}-grafana-admin",
+            GeneratedSecretArgs(GRAFANA_ADMIN_SECRET, MONITORING, ("admin-password",), literals=(("admin-user", "admin"),)),
+            opts=in_monitoring,
+        )
+        prerequisites: list[pulumi.Resource] = [ns[MONITORING], admin]
+        prerequisites += self._receiver_secret()
+        kps = self._chart("kube-prometheus-stack", KUBE_PROMETHEUS_STACK, MONITORING, self._kps_values(), prerequisites, RELEASE)
+        self._charts(ns, kps)
+        self._custom_resources(kps)
+        self.grafana_admin_password = pulumi.Output.secret(admin.passwords["admin-password"])
+        self.urls = urls(args.platform)
+        self.register_outputs({"grafana_admin_password": self.grafana_admin_password, "urls": self.urls})
+
+    def _kps_values(self) -> dict:
+        a = self._args
+        skip = tuple(s.part_of for s in a.scrape if s.part_of)
+        return kube_prometheus_stack_values(a.sizes, a.platform, a.alerting, endpoints(), skip)
+
+    def _chart(self, role, pin, namespace, values, after, release=None) -> k8s.helm.v4.Chart:
+        opts = pulumi.ResourceOptions(parent=self, depends_on=list(after))
+        return helm_release(f"{self._name}-{role}", pin, namespace, values, opts, release=release or role)
+
+    def _receiver_secret(self) -> list[pulumi.Resource]:
+        data = receiver_secret_data(self._args.alerting)
+        if not data:
+            return []
+        secret = k8s.core.v1.Secret(
+            f"{self._name}-alertmanager-receivers",
+            metadata={"name": RECEIVER_SECRET, "namespace": MONITORING},
+            type="Opaque",
+            string_data=pulumi.Output.secret(data),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [secret]
+
+    def _charts(self, ns: dict, kps: k8s.helm.v4.Chart) -> None:
+        a, name = self._args, self._name
+        sizes, platform = a.sizes, a.platform
+        self._chart("metrics-server", METRICS_SERVER, MONITORING, addons.metrics_server_values(sizes, platform), [ns[MONITORING]])
+        self._chart("loki", LOKI, MONITORING, addons.loki_values(sizes, platform), [ns[MONITORING]])
+        self._chart("alloy", ALLOY, MONITORING, addons.alloy_values(sizes, MONITORING), [ns[MONITORING]])
+        self._chart("jaeger", JAEGER, TRACING, addons.jaeger_values(sizes), [ns[TRACING]])
+        ui = addons.jaeger_ui_service(TRACING, platform)
+        k8s.core.v1.Service(
+            f"{name}-jaeger-ui", metadata=ui["metadata"], spec=ui["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns[TRACING]]),
+        )
+        if a.features.opencost:
+            self._chart("opencost", OPENCOST, MONITORING, addons.opencost_values(sizes, a.pricing, MONITORING), [kps])
+        for key, dashboard in (("finops", finops_dashboard(a.pricing)), ("cloudmart", cloudmart_dashboard())):
+            cm = dashboard_configmap(f"{key}-dashboard", MONITORING, dashboard)
+            k8s.core.v1.ConfigMap(
+                f"{name}-{key}-dashboard", metadata=cm["metadata"], data=cm["data"],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ns[MONITORING]]),
+            )
+
+    def _custom_resources(self, kps: k8s.helm.v4.Chart) -> None:
+        """ServiceMonitor/PodMonitor/PrometheusRule need the chart's CRDs first."""
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=[kps])
+        for scrape in self._args.scrape:
+            pm = monitors.pod_monitor(scrape, MONITORING)
+            k8s.apiextensions.CustomResource(
+                f"{self._name}-{scrape.name}-podmonitor",
+                api_version=pm["apiVersion"], kind=pm["kind"], metadata=pm["metadata"], spec=pm["spec"],
+                opts=after_crds,
+            )
+        rule = monitors.prometheus_rule("platform-rules", MONITORING, rule_groups(self._args.pricing))
+        k8s.apiextensions.CustomResource(
+            f"{self._name}-rules",
+            api_version=rule["apiVersion"], kind=rule["kind"], metadata=rule["metadata"], spec=rule["spec"],
+            opts=after_crds,
+        )
