@@ -15,6 +15,7 @@ import yaml
 from components import cloudmart
 from components.charts import INGRESS_NGINX, helm_release
 from components.cloudmart import CloudMart, CloudMartArgs
+from components.finops_demo import FinOpsDemo, FinOpsDemoArgs
 from components.observability import stack as observability
 from components.observability.monitors import PodScrape
 from components.observability.stack import ObservabilityArgs, ObservabilityStack
@@ -201,6 +202,8 @@ def build(settings: Settings) -> dict[str, object]:
         ),
         opts=on_cluster,
     )
+    if settings.features.finops_demo:
+        FinOpsDemo("finops-demo", FinOpsDemoArgs(platform), opts=on_cluster)
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         "profile": settings.profile.name,

@@ -139,6 +139,12 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("alertSmtpPassword", "string", "", "SMTP password for alert e-mail (secret).", secret=True),
     Key("opencost", "boolean", False, "Install OpenCost, reading the platform's Prometheus and the configured prices."),
+    Key(
+        "finopsDemo",
+        "boolean",
+        False,
+        "Deploy seed 001's FinOps demo namespaces (production, staging, development); needs 0.85 vCPU of room.",
+    ),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -251,7 +257,7 @@ def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
             smtp_smarthost=values["alertSmtpSmarthost"] or None,
             smtp_password=values["alertSmtpPassword"] or None,
         ),
-        features=Features(opencost=values["opencost"]),
+        features=Features(opencost=values["opencost"], finops_demo=values["finopsDemo"]),
     )
 
 

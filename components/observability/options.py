@@ -57,6 +57,8 @@ class Alerting:
 
 @dataclass(frozen=True)
 class Features:
-    """Optional pieces (issue 3 item 6). The FinOps demo workloads are not built yet."""
+    """Optional pieces (issue 3 item 6): OpenCost, and seed 001's FinOps demo workloads
+    (built by ``components/finops_demo.py`` beside this stack)."""
 
     opencost: bool = False
+    finops_demo: bool = False
