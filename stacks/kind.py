@@ -17,6 +17,7 @@ from components.charts import INGRESS_NGINX, helm_release
 from components.cloudmart import CloudMart, CloudMartArgs
 from components.platform import Platform
 from components.specs import Resources
+from components.trip_currency import TripCurrency, TripCurrencyArgs
 from stacks.settings import Settings
 
 # Kubernetes 1.35, the platform's target minor. The tag is the one kind v0.31.0 ships as its
@@ -163,6 +164,11 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
     )
     shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=on_cluster)
+    trip = TripCurrency(
+        "trip",
+        TripCurrencyArgs(settings.profile, platform, settings.trip_image_tag, ingress_depends_on=(ingress,)),
+        opts=on_cluster,
+    )
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         "profile": settings.profile.name,
@@ -170,6 +176,8 @@ def build(settings: Settings) -> dict[str, object]:
         "urls": cloudmart.urls(),
         "ingressRelease": ingress.urn,
         "cloudmartServices": shop.services,
+        "tripNamespace": trip.namespace_name,
+        "tripServices": trip.services,
     }
     if kubeconfig is not None:
         outputs["kubeconfig"] = kubeconfig

@@ -55,6 +55,17 @@ def _dns_label(v: str) -> str | None:
     return None if _DNS_LABEL.match(v) else "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
 
 
+# A Docker tag (https://docs.docker.com/reference/cli/docker/image/tag/), never the moving
+# ``latest``: a prod rollout must name the build it ships.
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def _image_tag(v: str) -> str | None:
+    if v == "" or (_IMAGE_TAG.match(v) and v != "latest"):
+        return None
+    return "a pinned image tag such as prod-63 (letters, digits, '_', '.', '-'; not \"latest\")"
+
+
 def _context_name(v: str) -> str | None:
     return None if v == "" or (len(v) <= 253 and v.strip() == v) else "a kubeconfig context name without surrounding spaces"
 
@@ -77,6 +88,14 @@ KEYS: tuple[Key, ...] = (
         _context_name,
     ),
     Key("kindWorkers", "integer", 2, "Number of kind worker nodes (seed 000: 2).", _int_between(1, 5)),
+    Key(
+        "tripImageTag",
+        "string",
+        "",
+        "Tag of the Trip Currency images (korgosu/*). Empty: the profile's tag (dev-latest, "
+        "staging-latest); prod has none and must pin a build tag such as prod-63.",
+        _image_tag,
+    ),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -92,6 +111,7 @@ class Settings:
     cluster_name: str
     kube_context: str | None
     kind_workers: int
+    trip_image_tag: str
 
     @property
     def creates_cluster(self) -> bool:
@@ -152,20 +172,35 @@ def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) 
             problems.append(f"{PROJECT}:{name} must be {expected} (got {_shown(key, value)})")
             continue
         values[name] = parsed
+    resolved = {k.name: values.get(k.name, k.default) for k in KEYS}
+    problems += _cross_key_problems(resolved)
     if problems:
         raise ConfigError("\n".join(problems))
-    return {k.name: values.get(k.name, k.default) for k in KEYS}
+    return resolved
+
+
+def _cross_key_problems(values: Mapping[str, Any]) -> list[str]:
+    """Rules that span keys; only checked once each key is valid on its own."""
+    profile = PROFILES.get(values["profile"])
+    if profile is not None and profile.trip.image_tag is None and not values["tripImageTag"]:
+        return [
+            f"{PROJECT}:tripImageTag must be set for profile {profile.name} "
+            '(a pinned build tag such as prod-63; got "")'
+        ]
+    return []
 
 
 def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
     """Build Settings from validated values (``validate``'s result)."""
+    profile = PROFILES[values["profile"]]
     return Settings(
         stack=stack,
         target=values["target"],
-        profile=PROFILES[values["profile"]],
+        profile=profile,
         cluster_name=values["clusterName"],
         kube_context=values["kubeContext"] or None,
         kind_workers=values["kindWorkers"],
+        trip_image_tag=values["tripImageTag"] or profile.trip.image_tag,
     )
 
 
