@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from components.datastores import GeneratedSecret, GeneratedSecretArgs, StatefulStore, StatefulStoreArgs
 from components.manifests import standard_labels
 from components.platform import Platform
-from components.profiles import Profile
+from components.profiles import Profile, TripSizes
 from components.trip_currency.catalog import (
     APIS,
     OWNER,
@@ -98,7 +98,7 @@ class TripCurrency(pulumi.ComponentResource):
         self.services = [spec.name for spec in apps]
         self.register_outputs({"namespace": ns_name, "services": self.services})
 
-    def _stores(self, name: str, trip, platform: Platform, ns_name: str, opts: pulumi.ResourceOptions) -> None:
+    def _stores(self, name: str, trip: TripSizes, platform: Platform, ns_name: str, opts: pulumi.ResourceOptions) -> None:
         """The StatefulSet stores (retained claims), Redis and Kafka UI."""
         for store in trip_stores(trip):
             StatefulStore(f"{name}-{store.name}", StatefulStoreArgs(store, ns_name, OWNER, platform), opts=opts)
