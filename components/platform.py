@@ -40,6 +40,8 @@ class Platform:
             not on managed control planes).
         kubelet_insecure_tls: metrics-server skips kubelet certificate checks (kind's
             kubelets serve self-signed certificates).
+        cloud_provider, region: where the cluster runs, for applications that report it
+            (seed 004's ``CLOUD_PROVIDER``/``REGION`` on eks); ``None`` on local clusters.
     """
 
     name: str
@@ -53,6 +55,8 @@ class Platform:
     load_balancer_annotations: tuple[tuple[str, str], ...] = ()
     cluster_scrapers: bool = False
     kubelet_insecure_tls: bool = False
+    cloud_provider: str | None = None
+    region: str | None = None
 
     @property
     def node_ports(self) -> bool:

@@ -21,6 +21,7 @@ from components.observability.monitors import PodScrape
 from components.observability.stack import ObservabilityArgs, ObservabilityStack
 from components.platform import Platform
 from components.specs import Resources
+from components.trip_currency import TripCurrency, TripCurrencyArgs
 from stacks.settings import Settings
 
 # Kubernetes 1.35, the platform's target minor. The tag is the one kind v0.31.0 ships as its
@@ -204,6 +205,11 @@ def build(settings: Settings) -> dict[str, object]:
     )
     if settings.features.finops_demo:
         FinOpsDemo("finops-demo", FinOpsDemoArgs(platform), opts=on_cluster)
+    trip = TripCurrency(
+        "trip",
+        TripCurrencyArgs(settings.profile, platform, settings.trip_image_tag, ingress_depends_on=(ingress,)),
+        opts=on_cluster,
+    )
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         "profile": settings.profile.name,
@@ -212,6 +218,8 @@ def build(settings: Settings) -> dict[str, object]:
         "grafanaAdminPassword": obs.grafana_admin_password,
         "ingressRelease": ingress.urn,
         "cloudmartServices": shop.services,
+        "tripNamespace": trip.namespace_name,
+        "tripServices": trip.services,
     }
     if kubeconfig is not None:
         outputs["kubeconfig"] = kubeconfig

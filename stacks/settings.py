@@ -75,6 +75,15 @@ def _optional(pattern: str, form: str) -> Callable[[Any], str | None]:
 
 
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+# A Docker tag (https://docs.docker.com/reference/cli/docker/image/tag/), never the moving
+# ``latest``: a prod rollout must name the build it ships.
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def _image_tag(v: str) -> str | None:
+    if v == "" or (_IMAGE_TAG.match(v) and v != "latest"):
+        return None
+    return "a pinned image tag such as prod-63 (letters, digits, '_', '.', '-'; not \"latest\")"
 
 
 def _context_name(v: str) -> str | None:
@@ -145,6 +154,14 @@ KEYS: tuple[Key, ...] = (
         False,
         "Deploy seed 001's FinOps demo namespaces (production, staging, development); needs 0.85 vCPU of room.",
     ),
+    Key(
+        "tripImageTag",
+        "string",
+        "",
+        "Tag of the Trip Currency images (korgosu/*). Empty: the profile's tag (dev-latest, "
+        "staging-latest); prod has none and must pin a build tag such as prod-63.",
+        _image_tag,
+    ),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -163,6 +180,7 @@ class Settings:
     pricing: Pricing
     alerting: Alerting
     features: Features
+    trip_image_tag: str
 
     @property
     def creates_cluster(self) -> bool:
@@ -223,25 +241,35 @@ def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) 
             problems.append(f"{PROJECT}:{name} must be {expected} (got {_shown(key, value)})")
             continue
         values[name] = parsed
-    problems += _cross_checks({**{k.name: k.default for k in KEYS}, **values})
+    resolved = {k.name: values.get(k.name, k.default) for k in KEYS}
+    problems += _cross_key_problems(resolved)
     if problems:
         raise ConfigError("\n".join(problems))
-    return {k.name: values.get(k.name, k.default) for k in KEYS}
+    return resolved
 
 
-def _cross_checks(values: Mapping[str, Any]) -> list[str]:
-    """Keys that only make sense together: e-mail needs a sender and a server."""
+def _cross_key_problems(values: Mapping[str, Any]) -> list[str]:
+    """Rules that span keys: a profile without a default image tag needs ``tripImageTag``,
+    and e-mail alerts need a sender and a server."""
+    problems = []
+    profile = PROFILES.get(values["profile"])
+    if profile is not None and profile.trip.image_tag is None and not values["tripImageTag"]:
+        problems.append(
+            f"{PROJECT}:tripImageTag must be set for profile {profile.name} "
+            '(a pinned build tag such as prod-63; got "")'
+        )
     if values["alertEmailTo"] and not (values["alertEmailFrom"] and values["alertSmtpSmarthost"]):
-        return [f"{PROJECT}:alertEmailTo needs {PROJECT}:alertEmailFrom and {PROJECT}:alertSmtpSmarthost as well"]
-    return []
+        problems.append(f"{PROJECT}:alertEmailTo needs {PROJECT}:alertEmailFrom and {PROJECT}:alertSmtpSmarthost as well")
+    return problems
 
 
 def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
     """Build Settings from validated values (``validate``'s result)."""
+    profile = PROFILES[values["profile"]]
     return Settings(
         stack=stack,
         target=values["target"],
-        profile=PROFILES[values["profile"]],
+        profile=profile,
         cluster_name=values["clusterName"],
         kube_context=values["kubeContext"] or None,
         kind_workers=values["kindWorkers"],
@@ -258,6 +286,7 @@ def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
             smtp_password=values["alertSmtpPassword"] or None,
         ),
         features=Features(opencost=values["opencost"], finops_demo=values["finopsDemo"]),
+        trip_image_tag=values["tripImageTag"] or profile.trip.image_tag,
     )
 
 

@@ -123,3 +123,30 @@ def test_alert_credentials_must_be_secret_config():
     with pytest.raises(ConfigError, match="alertSlackWebhookUrl must be a secret"):
         validate({P + "alertSlackWebhookUrl": "https://hooks.slack.com/services/x"})
     assert validate({P + "alertSlackWebhookUrl": "https://hooks.slack.com/x"}, frozenset({P + "alertSlackWebhookUrl"}))
+@pytest.mark.parametrize("profile,tag", [("dev", "dev-latest"), ("staging", "staging-latest")])
+def test_trip_image_tag_defaults_to_the_profile_tag(profile, tag):
+    assert settings_from(validate({P + "profile": profile}), profile).trip_image_tag == tag
+
+
+def test_trip_image_tag_from_config_overrides_the_profile_tag():
+    values = validate({P + "profile": "prod", P + "tripImageTag": "prod-63"})
+    assert settings_from(values, "prod").trip_image_tag == "prod-63"
+
+
+def test_prod_without_a_pinned_trip_image_tag_is_one_clear_error():
+    with pytest.raises(ConfigError) as err:
+        validate({P + "profile": "prod"})
+    assert str(err.value) == f'{P}tripImageTag must be set for profile prod (a pinned build tag such as prod-63; got "")'
+
+
+@pytest.mark.parametrize("tag", ["latest", "prod 63", "-63", "a" * 129])
+def test_trip_image_tag_rejects_latest_and_malformed_tags(tag):
+    with pytest.raises(ConfigError) as err:
+        validate({P + "profile": "staging", P + "tripImageTag": tag})
+    assert str(err.value).startswith(f"{P}tripImageTag must be a pinned image tag such as prod-63")
+
+
+def test_prod_without_a_tag_registers_nothing():
+    with pytest.raises(pulumi.RunError, match="tripImageTag must be set") as err:
+        run_program("prod", preview=True, config={P + "profile": "prod"})
+    assert err.value.registrations == []

@@ -1,0 +1,106 @@
+"""The ``TripCurrency`` component: registers what the pure builders of this package return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.datastores import GeneratedSecret, GeneratedSecretArgs, StatefulStore, StatefulStoreArgs
+from components.manifests import standard_labels
+from components.platform import Platform
+from components.profiles import Profile, TripSizes
+from components.trip_currency.catalog import (
+    APIS,
+    OWNER,
+    PART_OF,
+    SECRET_KEYS,
+    SECRET_NAME,
+    api_spec,
+    frontend_spec,
+    ingestor_manifest,
+    namespace_manifest,
+    namespace_name,
+    service_config,
+    service_config_manifest,
+)
+from components.trip_currency.network import ingress_manifest, network_policies
+from components.trip_currency.stores import kafka_ui_spec, trip_redis, trip_stores
+from components.workload import Workload, WorkloadArgs
+
+
+@dataclass(frozen=True)
+class TripCurrencyArgs:
+    """``profile.trip`` gives sizes and replicas, ``platform`` the cluster facts, and
+    ``image_tag`` the tag of the ``korgosu/*`` images (resolved by the settings loader).
+    ``ingress_depends_on`` are resources the Ingress waits for: the controller's release,
+    whose IngressClass must exist before the controller can publish the Ingress status that
+    Pulumi awaits."""
+
+    profile: Profile
+    platform: Platform
+    image_tag: str
+    ingress_depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class TripCurrency(pulumi.ComponentResource):
+    """Seed 004's Trip Currency platform in ``trip-service-<env>``.
+
+    Creates the namespace, ``trip-service-config``, the generated ``trip-service-secrets``,
+    MySQL, MongoDB, ZooKeeper and Kafka (StatefulSets with retained claims), Redis and Kafka
+    UI, the three APIs and the frontend (Workloads with HPAs), the data-ingestor CronJob,
+    ``trip-service-ingress`` and the NetworkPolicies.
+
+    Outputs: ``namespace`` and ``services`` (API and frontend Service names).
+    """
+
+    def __init__(self, name: str, args: TripCurrencyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:apps:TripCurrency", name, None, opts)
+        trip, platform = args.profile.trip, args.platform
+        ns_name = namespace_name(trip)
+        ns = namespace_manifest(trip)
+        # Retained where data matters: destroying the stack then leaves the claims in place.
+        self.namespace = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata=ns["metadata"],
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.profile.retain_data),
+        )
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        config = service_config_manifest(trip, platform)
+        config_map = k8s.core.v1.ConfigMap(f"{name}-config", metadata=config["metadata"], data=config["data"], opts=inside)
+        secret = GeneratedSecret(
+            f"{name}-secrets",
+            GeneratedSecretArgs(
+                SECRET_NAME, ns_name, SECRET_KEYS, labels=tuple(standard_labels(SECRET_NAME, "secret", PART_OF, OWNER).items())
+            ),
+            opts=inside,
+        )
+        ready = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, secret, config_map])
+        self._stores(name, trip, platform, ns_name, ready)
+        config_keys = tuple(service_config(trip, platform))
+        apps = [api_spec(api, trip, platform, args.image_tag, config_keys) for api in APIS]
+        apps.append(frontend_spec(trip, platform, args.image_tag))
+        for spec in apps:
+            Workload(f"{name}-{spec.name}", WorkloadArgs(spec, ns_name, OWNER, platform), opts=ready)
+        cron = ingestor_manifest(trip, platform, args.image_tag, config_keys)
+        k8s.batch.v1.CronJob(f"{name}-dataingestor", metadata=cron["metadata"], spec=cron["spec"], opts=ready)
+        ingress = ingress_manifest(trip, platform)
+        after_controller = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, *args.ingress_depends_on])
+        k8s.networking.v1.Ingress(
+            f"{name}-ingress", metadata=ingress["metadata"], spec=ingress["spec"], opts=after_controller
+        )
+        for policy in network_policies(trip):
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-{policy['metadata']['name']}", metadata=policy["metadata"], spec=policy["spec"], opts=inside
+            )
+        self.namespace_name = ns_name
+        self.services = [spec.name for spec in apps]
+        self.register_outputs({"namespace": ns_name, "services": self.services})
+
+    def _stores(self, name: str, trip: TripSizes, platform: Platform, ns_name: str, opts: pulumi.ResourceOptions) -> None:
+        """The StatefulSet stores (retained claims), Redis and Kafka UI."""
+        for store in trip_stores(trip):
+            StatefulStore(f"{name}-{store.name}", StatefulStoreArgs(store, ns_name, OWNER, platform), opts=opts)
+        for spec in (trip_redis(trip), kafka_ui_spec(trip.kafka_ui)):
+            Workload(f"{name}-{spec.name}", WorkloadArgs(spec, ns_name, OWNER, platform), opts=opts)
