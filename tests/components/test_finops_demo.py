@@ -53,7 +53,8 @@ def test_demo_is_off_by_default_and_declared_when_flagged():
     config, secrets = stack_config("dev", {"cloud-platform:finopsDemo": "true"})
     run = run_program("dev", preview=False, config=config, secret_keys=secrets)
     assert run.of_type("cloud-platform:demo:FinOpsDemo")
-    objects = collect(run).objects
+    demo_namespaces = {a.namespace for a in APPS}
+    objects = [o for o in collect(run).objects if demo_namespaces & {o["metadata"].get("namespace"), o["metadata"]["name"]}]
     names = {(o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects if o["kind"] == "Deployment"}
     assert {("production", "web-app"), ("staging", "api-server"), ("development", "dev-service")} <= names
     assert [p for o in objects for p in validate_object(o)] == []
