@@ -40,21 +40,28 @@ KAFKA_KRAFT_IMAGE, KAFKA_KRAFT_UID = "apache/kafka:3.9.1", 1000
 class StoreSpec:
     """One StatefulSet data store.
 
-    ``claim`` names the volumeClaimTemplate, so claims are ``<claim>-<name>-0`` (seed 004:
-    ``mysql-storage-mysql-0``) and a re-created StatefulSet of the same name reattaches them.
+    The volumeClaimTemplate is ``<name>-storage``, so claims are ``<name>-storage-<name>-0``
+    (seed 004: ``mysql-storage-mysql-0``) and a re-created StatefulSet of the same name
+    reattaches them. The container must mount that volume.
     """
 
     name: str
     service_name: str
     container: Container
     port: ServicePort
-    claim: str
-    data_path: str
     storage_gi: int
     part_of: str
     fs_group: int
     init_containers: tuple[Container, ...] = ()
     volumes: tuple[Volume, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not any(m.volume == self.claim for m in self.container.mounts):
+            raise ValueError(f"{self.name}: the container must mount its claim {self.claim}")
+
+    @property
+    def claim(self) -> str:
+        return f"{self.name}-storage"
 
 
 def store_labels(spec: StoreSpec, owner: Ownership) -> dict[str, str]:
@@ -209,8 +216,6 @@ def postgres_store(sizes: DataStoreSizes, secret: str, database: str, user: str,
         service_name="postgres-service",
         container=container,
         port=ServicePort("postgres", 5432, "postgres"),
-        claim="postgres-storage",
-        data_path="/var/lib/postgresql/data",
         storage_gi=sizes.storage_gi,
         part_of=part_of,
         fs_group=POSTGRES_UID,
@@ -292,8 +297,6 @@ def kafka_kraft_store(sizes: DataStoreSizes, service_name: str, part_of: str) ->
         service_name=service_name,
         container=container,
         port=ServicePort("kafka", 9092, "kafka"),
-        claim="kafka-storage",
-        data_path="/var/lib/kafka/data",
         storage_gi=sizes.storage_gi,
         part_of=part_of,
         fs_group=KAFKA_KRAFT_UID,

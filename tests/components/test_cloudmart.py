@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from components import cloudmart
@@ -168,3 +170,10 @@ def test_limit_range_admits_the_smallest_and_largest_container():
     assert parse_memory_mi(limits["min"]["memory"]) <= 16
     largest = max(c.resources.cpu_limit_m for w in workloads for c in w.containers)
     assert parse_cpu_m(limits["max"]["cpu"]) >= largest
+
+
+def test_a_store_whose_container_does_not_mount_its_claim_is_rejected():
+    good = postgres_store(PROFILES["dev"].postgres, "s", "db", "u", "cloudmart")
+    assert good.claim == "postgres-storage"
+    with pytest.raises(ValueError, match="must mount its claim postgres-storage"):
+        dataclasses.replace(good, container=dataclasses.replace(good.container, mounts=()))
