@@ -49,32 +49,27 @@ _ENDPOINT = {
     "properties": {"port": _STR, "path": {"type": "string", "pattern": "^/"}, "interval": _DURATION, "scheme": {"enum": ["http", "https"]}},
     "additionalProperties": False,
 }
-POD_MONITOR = _resource(
-    "PodMonitor",
-    {
-        "type": "object",
-        "required": ["selector", "podMetricsEndpoints"],
-        "properties": {
-            "namespaceSelector": _NAMESPACE_SELECTOR,
-            "selector": _SELECTOR,
-            "podMetricsEndpoints": {"type": "array", "items": _ENDPOINT, "minItems": 1},
+
+
+def _monitor(kind: str, endpoints_key: str) -> dict:
+    """PodMonitor and ServiceMonitor differ only in their kind and endpoint list's key."""
+    return _resource(
+        kind,
+        {
+            "type": "object",
+            "required": ["selector", endpoints_key],
+            "properties": {
+                "namespaceSelector": _NAMESPACE_SELECTOR,
+                "selector": _SELECTOR,
+                endpoints_key: {"type": "array", "items": _ENDPOINT, "minItems": 1},
+            },
+            "additionalProperties": False,
         },
-        "additionalProperties": False,
-    },
-)
-SERVICE_MONITOR = _resource(
-    "ServiceMonitor",
-    {
-        "type": "object",
-        "required": ["selector", "endpoints"],
-        "properties": {
-            "namespaceSelector": _NAMESPACE_SELECTOR,
-            "selector": _SELECTOR,
-            "endpoints": {"type": "array", "items": _ENDPOINT, "minItems": 1},
-        },
-        "additionalProperties": False,
-    },
-)
+    )
+
+
+POD_MONITOR = _monitor("PodMonitor", "podMetricsEndpoints")
+SERVICE_MONITOR = _monitor("ServiceMonitor", "endpoints")
 _RULE = {
     "type": "object",
     "required": ["alert", "expr"],
