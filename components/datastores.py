@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.manifests import metadata, pod_spec, selector_labels, standard_labels
+from components.manifests import claim_spec, metadata, pod_spec, selector_labels, standard_labels
 from components.platform import Platform
 from components.profiles import DataStoreSizes
 from components.specs import (
@@ -85,12 +85,6 @@ def headless_service_manifest(spec: StoreSpec, namespace: str, owner: Ownership)
 
 def statefulset_manifest(spec: StoreSpec, namespace: str, owner: Ownership, platform: Platform) -> dict:
     labels = store_labels(spec, owner)
-    claim_spec: dict = {
-        "accessModes": ["ReadWriteOnce"],
-        "resources": {"requests": {"storage": f"{spec.storage_gi}Gi"}},
-    }
-    if platform.storage_class:
-        claim_spec["storageClassName"] = platform.storage_class
     container = spec.container
     return {
         "apiVersion": "apps/v1",
@@ -109,7 +103,7 @@ def statefulset_manifest(spec: StoreSpec, namespace: str, owner: Ownership, plat
                 ),
             },
             "volumeClaimTemplates": [
-                {"metadata": {"name": spec.claim, "labels": labels}, "spec": claim_spec}
+                {"metadata": {"name": spec.claim, "labels": labels}, "spec": claim_spec(spec.storage_gi, platform.storage_class)}
             ],
         },
     }

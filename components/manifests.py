@@ -118,6 +118,14 @@ def pod_spec(
     return spec
 
 
+def claim_spec(storage_gi: int, storage_class: str | None) -> dict:
+    """A ReadWriteOnce claim; no class means the cluster's default StorageClass."""
+    spec: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{storage_gi}Gi"}}}
+    if storage_class:
+        spec["storageClassName"] = storage_class
+    return spec
+
+
 def config_checksum(data: dict[str, str]) -> str:
     """A stable hash of ConfigMap data; as a pod annotation it rolls pods when the config changes."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.manifests import claim_spec
 from components.observability.alerting import RECEIVER_SECRET, alertmanager_config
 from components.observability.options import Alerting
 from components.observability.sizes import ObservabilitySizes
@@ -68,13 +69,6 @@ def annotation_scrape_config(skip_part_of: tuple[str, ...]) -> dict:
     return {"job_name": "kubernetes-pods", "kubernetes_sd_configs": [{"role": "pod"}], "relabel_configs": relabel}
 
 
-def _claim(storage_gi: int, platform: Platform) -> dict:
-    spec: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": f"{storage_gi}Gi"}}}
-    if platform.storage_class:
-        spec["storageClassName"] = platform.storage_class
-    return {"volumeClaimTemplate": {"spec": spec}}
-
-
 def prometheus_values(sizes: ObservabilitySizes, platform: Platform, skip_part_of: tuple[str, ...]) -> dict:
     """Prometheus picks up every ServiceMonitor, PodMonitor, Probe and PrometheusRule in the
     cluster: with ``*SelectorNilUsesHelmValues: false`` it no longer requires the
@@ -83,7 +77,7 @@ def prometheus_values(sizes: ObservabilitySizes, platform: Platform, skip_part_o
         "prometheusSpec": {
             "retention": sizes.retention,
             "resources": sizes.prometheus.to_k8s(),
-            "storageSpec": _claim(sizes.prometheus_storage_gi, platform),
+            "storageSpec": {"volumeClaimTemplate": {"spec": claim_spec(sizes.prometheus_storage_gi, platform.storage_class)}},
             "serviceMonitorSelectorNilUsesHelmValues": False,
             "podMonitorSelectorNilUsesHelmValues": False,
             "ruleSelectorNilUsesHelmValues": False,
