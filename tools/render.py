@@ -28,11 +28,13 @@ _SKIP_PREFIXES = ("pulumi:providers:",)
 
 
 def integral(value: Any) -> Any:
-    """Mocks deliver numbers as floats; Kubernetes wants integers where they are whole."""
+    """Mocks deliver numbers as floats; Kubernetes wants integers where they are whole.
+    Map keys are sorted too: mocks return them in hash order, which changes between runs and
+    would make two renders of the same program differ."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: integral(v) for k, v in value.items()}
+        return {k: integral(v) for k, v in sorted(value.items())}
     if isinstance(value, list):
         return [integral(v) for v in value]
     return value

@@ -71,3 +71,11 @@ def test_summary_counts_min_at_declared_replicas_and_max_at_hpa_maximum(tmp_path
     cloudmart = report["requests"]["cloudmart"]
     assert cloudmart["min"]["cpuMillicores"] >= 220
     assert cloudmart["max"]["cpuMillicores"] >= 8 * 110
+
+
+def test_render_output_does_not_depend_on_the_order_mocks_return_keys_in():
+    from tools.render import integral
+
+    assert list(integral({"spec": {"b": 1.0, "a": [{"z": 2.0, "y": "x"}]}, "metadata": {}})) == ["metadata", "spec"]
+    assert integral({"b": 1.0, "a": [{"z": 2.0, "y": "x"}]}) == {"a": [{"y": "x", "z": 2}], "b": 1}
+    assert list(integral({"b": 1.0, "a": [{"z": 2.0, "y": "x"}]})["a"][0]) == ["y", "z"]
