@@ -190,12 +190,14 @@ def namespace_cpu_efficiency() -> str:
     )
 
 
-def monthly_cost(pricing: Pricing, by: str = "") -> str:
-    """Estimated monthly cost of requests (CPU cores and memory GiB times monthly prices)."""
+def monthly_cost(pricing: Pricing, by: str = "", selector: str = "") -> str:
+    """Estimated monthly cost of requests (CPU cores and memory GiB times monthly prices).
+    ``selector`` is a label matcher such as ``namespace=~"$namespace"`` (a dashboard's filter)."""
     group = f" by ({by})" if by else ""
+    match = f"{{{selector}}}" if selector else ""
     return (
-        f"(sum{group} (namespace_cpu:kube_pod_container_resource_requests:sum) * {pricing.cpu_hourly} + "
-        f"sum{group} (namespace_memory:kube_pod_container_resource_requests:sum) / {GIB} * {pricing.memory_gib_hourly})"
+        f"(sum{group} (namespace_cpu:kube_pod_container_resource_requests:sum{match}) * {pricing.cpu_hourly} + "
+        f"sum{group} (namespace_memory:kube_pod_container_resource_requests:sum{match}) / {GIB} * {pricing.memory_gib_hourly})"
         f" * {HOURS_PER_MONTH}"
     )
 

@@ -78,9 +78,7 @@ def _stat(title: str, expr: str, unit: str) -> stat.Panel:
 
 
 def _cost_panels(pricing: Pricing) -> list:
-    cost = monthly_cost(pricing, by="namespace").replace(
-        "namespace_cpu:kube_pod_container_resource_requests:sum", REQ_CPU
-    ).replace("namespace_memory:kube_pod_container_resource_requests:sum", REQ_MEM)
+    cost = monthly_cost(pricing, by="namespace", selector=NS)
     return [
         table.Panel()
         .title(f"Estimated Monthly Cost by Namespace (USD; ${pricing.cpu_hourly}/vCPU-h, ${pricing.memory_gib_hourly}/GiB-h x {HOURS_PER_MONTH} h)")
