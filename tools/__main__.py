@@ -3,6 +3,7 @@
 Commands:
   render <stack> --out DIR   write every manifest the stack declares, plus summary.json
   preflight                  check docker, kind and pulumi before ``make up``
+  policy <stack>             run the policy pack offline on the stack (exit 1 on a mandatory violation)
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     render.add_argument("--out", required=True, type=Path, help="output directory")
     sub.add_parser("preflight", help="check the tools `make up` needs")
+    policy = sub.add_parser("policy", help="run the policy pack offline on a stack")
+    policy.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
 
     if args.command == "preflight":
@@ -31,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
+    if args.command == "policy":
+        from tools import policycheck
+
+        return policycheck.main(args.stack)
     from stacks.settings import ConfigError
     from tools.render import render as render_stack
 

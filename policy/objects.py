@@ -1,0 +1,133 @@
+"""Pure helpers over Kubernetes resource properties as the Pulumi engine hands them to a policy.
+
+Properties arrive camelCase (``spec.template.spec``), numbers as floats, and wrapped in
+pulumi-policy's read-only proxies: they are ``Mapping``/``Sequence`` but not ``dict``/``list``,
+so everything here tests the abstract types. No pulumi import: tests call these directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+# Workload kinds and where each keeps its pod spec.
+_POD_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+WORKLOAD_KINDS = frozenset(_POD_PATHS)
+HELM_CHART_PREFIX = "kubernetes:helm.sh/"
+
+
+def is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def get(props: Any, *path: str, default: Any = None) -> Any:
+    """``props[path[0]][path[1]]…``, or ``default`` where a step is missing or not a map."""
+    node = props
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def kind_of(type_token: str) -> str | None:
+    """``kubernetes:apps/v1:Deployment`` -> ``Deployment``; None for non-Kubernetes types."""
+    if not type_token.startswith("kubernetes:") or type_token.startswith(HELM_CHART_PREFIX):
+        return None
+    return type_token.rsplit(":", 1)[-1]
+
+
+def is_chart(type_token: str) -> bool:
+    return type_token.startswith(HELM_CHART_PREFIX)
+
+
+def pod_spec(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod spec a workload runs, or None for anything that runs no pods."""
+    path = _POD_PATHS.get(kind_of(type_token) or "")
+    spec = get(props, *path) if path else None
+    return spec if isinstance(spec, Mapping) else None
+
+
+def pod_labels(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Labels of the pods a workload creates (a Pod's own labels)."""
+    path = _POD_PATHS.get(kind_of(type_token) or "")
+    if not path:
+        return {}
+    meta_path = ("metadata",) if path == ("spec",) else (*path[:-1], "metadata")
+    return get(props, *meta_path, "labels", default={}) or {}
+
+
+def containers(pod: Mapping[str, Any], init: bool = True) -> Iterator[Mapping[str, Any]]:
+    """Every container of a pod spec, init containers too unless ``init`` is False."""
+    keys = ("initContainers", "containers") if init else ("containers",)
+    for key in keys:
+        for container in get(pod, key, default=()) or ():
+            if isinstance(container, Mapping):
+                yield container
+
+
+def labels(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return get(props, "metadata", "labels", default={}) or {}
+
+
+def annotations(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    return get(props, "metadata", "annotations", default={}) or {}
+
+
+def name_of(props: Mapping[str, Any], fallback: str = "") -> str:
+    return str(get(props, "metadata", "name", default=fallback) or fallback)
+
+
+def namespace_of(props: Mapping[str, Any]) -> str:
+    return str(get(props, "metadata", "namespace", default="default") or "default")
+
+
+def selector_matches(selector: Mapping[str, Any] | None, pod_labels_: Mapping[str, Any]) -> bool:
+    """Kubernetes label-selector semantics: every ``matchLabels`` pair and every
+    ``matchExpressions`` requirement must hold; an empty selector selects every pod.
+    Ref: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements
+    """
+    selector = selector or {}
+    for key, value in (get(selector, "matchLabels", default={}) or {}).items():
+        if pod_labels_.get(key) != value:
+            return False
+    for expr in get(selector, "matchExpressions", default=()) or ():
+        key, op, values = expr.get("key"), expr.get("operator"), list(expr.get("values") or ())
+        present = key in pod_labels_
+        if op == "In" and not (present and pod_labels_[key] in values):
+            return False
+        if op == "NotIn" and present and pod_labels_[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (path, value) pair in nested maps and lists, depth first; paths like ``a.b[0]``."""
+    yield path, value
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            yield from walk(child, f"{path}.{key}" if path else str(key))
+    elif is_list(value):
+        for i, child in enumerate(value):
+            yield from walk(child, f"{path}[{i}]")
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference, ``None`` when it has none; a digest counts as a pin.
+    The registry may carry a port (``host:5000/app``), so only the last path part is read."""
+    if "@" in image:
+        return "@" + image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None

@@ -1,0 +1,103 @@
+"""The policies of the cloud-platform pack, with their enforcement levels.
+
+Importable without starting anything: ``policy/__main__.py`` hands ``POLICIES`` to
+``PolicyPack``, and tests (and ``python -m tools policy``) call each policy's ``validate``.
+
+Levels: **mandatory** blocks ``pulumi preview``/``up``; it is for what is unsafe, uncontrolled
+in cost, or invalid (missing requests and limits, unlabelled costs, privileged or host-network
+pods, bad autoscaling bounds, a namespace without isolation, anything kind-only or unpinned on
+eks). **advisory** warns: Deployment probes, because third-party charts (Grafana's sidecars)
+ship containers without them, and a missing probe degrades rollouts rather than breaking safety.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+
+from policy import eks, stack, workloads
+
+MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+
+TARGET_SCHEMA = PolicyConfigSchema(
+    properties={"target": {"type": "string", "enum": ["auto", "eks", "kind"], "default": "auto"}},
+)
+
+
+def _eks_policy(name: str, description: str, validate) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=MANDATORY, config_schema=TARGET_SCHEMA
+    )
+
+
+POLICIES: tuple = (
+    ResourceValidationPolicy(
+        name="container-resources",
+        description="Every container requests and limits CPU and memory; pinned charts set them in their values.",
+        validate=workloads.container_resources,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="cost-allocation-labels",
+        description="Namespaces, workloads and their pods carry the team and cost-center labels.",
+        validate=workloads.cost_labels,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="deployment-probes",
+        description="Every container of a Deployment has a liveness and a readiness probe.",
+        validate=workloads.deployment_probes,
+        enforcement_level=ADVISORY,
+    ),
+    ResourceValidationPolicy(
+        name="hpa-bounds",
+        description="HPAs have 1 <= minReplicas <= maxReplicas and utilisation targets between 10 and 95 %.",
+        validate=workloads.hpa_bounds,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="no-privileged-or-host-network",
+        description="No privileged container and no pod on the host network (node-exporter is exempt).",
+        validate=workloads.privileged_or_host_network,
+        enforcement_level=MANDATORY,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "hostNetworkExempt": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": list(workloads.DEFAULT_HOST_NETWORK_EXEMPT),
+                }
+            }
+        ),
+    ),
+    StackValidationPolicy(
+        name="namespace-lockdown",
+        description=(
+            "Namespaces carry a Pod Security enforce label; application namespaces enforce baseline or restricted "
+            "and have a ResourceQuota, a LimitRange and a NetworkPolicy selecting each pod."
+        ),
+        validate=stack.namespace_lockdown,
+        enforcement_level=MANDATORY,
+    ),
+    _eks_policy("eks-pinned-images", "On eks, no image is tagless or tagged latest.", eks.eks_pinned_images),
+    _eks_policy(
+        "eks-encrypted-retained-storage",
+        "On eks, StorageClasses are encrypted with reclaimPolicy Retain, and claims use them.",
+        eks.eks_storage,
+    ),
+    _eks_policy(
+        "eks-ingress-https", "On eks, every Ingress has TLS and redirects HTTP to HTTPS.", eks.eks_ingress_https
+    ),
+    _eks_policy("eks-no-nodeport-services", "On eks, no Service is of type NodePort.", eks.eks_no_nodeport_services),
+    _eks_policy(
+        "kind-conveniences-off-eks",
+        "On eks, no hostPorts, no NodePorts in chart values, no --kubelet-insecure-tls, no kind cluster.",
+        eks.kind_conveniences_off_eks,
+    ),
+)
+
+BY_NAME = {p.name: p for p in POLICIES}

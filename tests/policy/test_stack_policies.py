@@ -1,0 +1,298 @@
+"""Stack policies on resources captured from the dev stack's mock run: the namespace lock-down on
+every target, and the eks-only rules, which need an eks stack (an EKS cluster among its resources)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from policy.stack import PSA_ENFORCE, target
+from tests.policy.helpers import captured, case, pod, registrations, stack_violations, synthetic
+from tools.mockrun import Registration
+from tools.policycheck import stack_args
+
+TRIP = "trip-service-dev"
+EKS_CLUSTER = synthetic("eks:index:Cluster", "eks-cluster", {"name": "cloud-platform-eks"})
+
+
+def _namespace_of(reg: Registration) -> str | None:
+    meta = reg.inputs.get("metadata") or {}
+    return meta.get("name") if reg.type.endswith(":Namespace") else meta.get("namespace")
+
+
+def trip_namespace() -> list[Registration]:
+    """The Trip Currency namespace of the dev stack and everything declared in it."""
+    return [r for r in registrations() if _namespace_of(r) == TRIP]
+
+
+def locked_down(regs: list[Registration], level: str = "restricted") -> list[Registration]:
+    """``regs`` plus what the lock-down adds: a PSA level, a quota, a LimitRange and a default-deny
+    NetworkPolicy selecting every pod (quota and LimitRange copied from CloudMart's)."""
+    out = [copy.deepcopy(r) for r in regs]
+    namespace = next(r for r in out if r.type.endswith(":Namespace"))
+    namespace.inputs["metadata"]["labels"][PSA_ENFORCE] = level
+    for kind in ("ResourceQuota", "LimitRange"):
+        extra = captured(kind, f"cloudmart-{'quota' if kind == 'ResourceQuota' else 'limits'}")
+        extra.inputs["metadata"]["namespace"] = TRIP
+        out.append(extra)
+    deny = {"metadata": {"name": "default-deny", "namespace": TRIP}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
+    out.append(synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", deny))
+    return out
+
+
+@case("namespace-lockdown", "pass")
+@pytest.mark.parametrize("level", ["restricted", "baseline"])
+def test_a_locked_down_application_namespace_passes(level):
+    assert stack_violations("namespace-lockdown", locked_down(trip_namespace(), level)) == []
+
+
+@case("namespace-lockdown", "fail")
+def test_the_trip_namespace_as_declared_today_fails():
+    """Before the lock-down: no PSA label, no quota or LimitRange, and two workloads (the ingestor
+    and Kafka UI) that none of the store-specific NetworkPolicies selects."""
+    assert sorted(stack_violations("namespace-lockdown", trip_namespace())) == sorted([
+        f"namespace {TRIP}: label {PSA_ENFORCE} is None, expected one of privileged, baseline, restricted",
+        f"application namespace {TRIP} has no ResourceQuota",
+        f"application namespace {TRIP} has no LimitRange",
+        f"{TRIP}/service-dataingestor: no NetworkPolicy selects its pods",
+        f"{TRIP}/kafka-ui: no NetworkPolicy selects its pods",
+    ])
+
+
+@case("namespace-lockdown", "fail")
+@pytest.mark.parametrize("kind", ["ResourceQuota", "LimitRange"])
+def test_an_application_namespace_without_quota_or_limit_range_fails(kind):
+    regs = [r for r in locked_down(trip_namespace()) if not r.type.endswith(f":{kind}")]
+    assert stack_violations("namespace-lockdown", regs) == [f"application namespace {TRIP} has no {kind}"]
+
+
+@case("namespace-lockdown", "fail")
+def test_a_privileged_application_namespace_fails():
+    assert stack_violations("namespace-lockdown", locked_down(trip_namespace(), "privileged")) == [
+        f"application namespace {TRIP} enforces the privileged Pod Security level"
+    ]
+
+
+@case("namespace-lockdown", "fail")
+def test_a_pod_that_no_network_policy_selects_fails():
+    regs = [r for r in locked_down(trip_namespace()) if r.name != "default-deny"]
+    regs = [r for r in regs if r.name != "trip-mysql-ingress"]
+    assert sorted(stack_violations("namespace-lockdown", regs)) == [
+        f"{TRIP}/kafka-ui: no NetworkPolicy selects its pods",
+        f"{TRIP}/mysql: no NetworkPolicy selects its pods",
+        f"{TRIP}/service-dataingestor: no NetworkPolicy selects its pods",
+    ]
+
+
+def test_match_expressions_select_pods_like_kubernetes_does():
+    regs = [r for r in locked_down(trip_namespace()) if r.name != "default-deny"]
+    selector = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["service-dataingestor", "kafka-ui"]}]}
+    policy = {"metadata": {"name": "tools", "namespace": TRIP}, "spec": {"podSelector": selector}}
+    assert stack_violations("namespace-lockdown", [*regs, synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)]) == []
+    selector["matchExpressions"][0]["operator"] = "NotIn"
+    assert len(stack_violations("namespace-lockdown", [*regs, synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)])) == 2
+
+
+def test_workloads_a_chart_renders_do_not_make_a_platform_namespace_an_application_namespace():
+    chart = captured("Chart", "kube-prometheus-stack")
+    monitoring = captured("Namespace", "monitoring")
+    monitoring.inputs["metadata"]["labels"][PSA_ENFORCE] = "privileged"
+    grafana = copy.deepcopy(captured("Deployment", "user-service"))
+    grafana.inputs["metadata"].update(name="grafana", namespace="monitoring")
+    grafana.parent = chart.urn
+    assert stack_violations("namespace-lockdown", [monitoring, chart, grafana]) == []
+    grafana.parent = ""
+    assert "application namespace monitoring enforces the privileged Pod Security level" in stack_violations(
+        "namespace-lockdown", [monitoring, chart, grafana]
+    )
+
+
+def test_the_target_is_eks_when_the_stack_declares_an_eks_cluster_unless_configured():
+    dev = registrations()
+    assert target(stack_args(dev)) == "kind"
+    assert target(stack_args([*dev, EKS_CLUSTER])) == "eks"
+    assert target(stack_args(dev, {"target": "eks"})) == "eks"
+    assert target(stack_args([*dev, EKS_CLUSTER], {"target": "kind"})) == "kind"
+
+
+EKS_POLICIES = [
+    "eks-pinned-images",
+    "eks-encrypted-retained-storage",
+    "eks-ingress-https",
+    "eks-no-nodeport-services",
+    "kind-conveniences-off-eks",
+]
+
+
+@pytest.mark.parametrize("policy", EKS_POLICIES)
+def test_eks_policies_do_not_apply_to_kind_stacks(policy):
+    """The dev stack has NodePorts, hostPorts, insecure kubelet TLS and ``dev-latest`` images, and
+    they are fine on kind."""
+    assert stack_violations(policy, registrations()) == []
+    assert stack_violations(policy, [*registrations(), EKS_CLUSTER]) != []
+
+
+def _on_eks(*regs: Registration) -> list[Registration]:
+    return [*regs, EKS_CLUSTER]
+
+
+@case("eks-pinned-images", "pass")
+def test_tagged_and_digest_pinned_images_pass_on_eks():
+    reg = captured("Deployment", "service-currency", stack="prod")
+    assert pod(reg)["containers"][0]["image"].endswith(":prod-63")
+    digest = captured("Deployment", "user-service")
+    pod(digest)["containers"][0]["image"] = "nginxinc/nginx-unprivileged@sha256:" + "a" * 64
+    assert stack_violations("eks-pinned-images", _on_eks(reg, digest)) == []
+
+
+@case("eks-pinned-images", "fail")
+@pytest.mark.parametrize(
+    "image", ["registry.example:5000/korgosu/service-currency", "korgosu/service-currency:latest", "korgosu/service-currency:dev-latest"]
+)
+def test_tagless_or_latest_images_fail_on_eks(image):
+    reg = captured("Deployment", "service-currency", stack="prod")
+    pod(reg)["containers"][0]["image"] = image
+    assert stack_violations("eks-pinned-images", _on_eks(reg)) == [
+        f"service-currency: image {image!r} is not pinned (no tag, or latest)"
+    ]
+
+
+@case("eks-pinned-images", "fail")
+def test_a_chart_image_tag_latest_fails_on_eks():
+    chart = captured("Chart", "jaeger")
+    chart.inputs["values"].setdefault("jaeger", {})["image"] = {"tag": "latest"}
+    assert stack_violations("eks-pinned-images", _on_eks(chart)) == ["chart jaeger: values jaeger.image.tag is latest"]
+
+
+def _storage_class(name: str = "gp3-encrypted", reclaim: str = "Retain", encrypted: str = "true") -> Registration:
+    """The class the eks stack declares (DESIGN: ebs.csi.aws.com, gp3, encrypted, WaitForFirstConsumer)."""
+    return synthetic(
+        "kubernetes:storage.k8s.io/v1:StorageClass",
+        name,
+        {
+            "metadata": {"name": name, "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "ebs.csi.aws.com",
+            "parameters": {"type": "gp3", "encrypted": encrypted},
+            "reclaimPolicy": reclaim,
+            "volumeBindingMode": "WaitForFirstConsumer",
+        },
+    )
+
+
+def _mysql(storage_class: str | None) -> Registration:
+    reg = captured("StatefulSet", "mysql")
+    for template in reg.inputs["spec"]["volumeClaimTemplates"]:
+        template["spec"]["storageClassName"] = storage_class
+    return reg
+
+
+@case("eks-encrypted-retained-storage", "pass")
+@pytest.mark.parametrize("claim_class", ["gp3-encrypted", None])
+def test_an_encrypted_retained_default_class_and_claims_on_it_pass(claim_class):
+    assert stack_violations("eks-encrypted-retained-storage", _on_eks(_storage_class(), _mysql(claim_class))) == []
+
+
+@case("eks-encrypted-retained-storage", "fail")
+def test_an_unencrypted_or_deleting_class_fails_on_eks():
+    assert stack_violations("eks-encrypted-retained-storage", _on_eks(_storage_class(reclaim="Delete", encrypted="false"))) == [
+        'StorageClass gp3-encrypted is not encrypted (parameters.encrypted must be "true")',
+        "StorageClass gp3-encrypted has reclaimPolicy 'Delete', expected Retain",
+    ]
+
+
+@case("eks-encrypted-retained-storage", "fail")
+def test_claims_on_an_undeclared_class_or_without_a_default_fail_on_eks():
+    assert stack_violations("eks-encrypted-retained-storage", _on_eks(_storage_class(), _mysql("gp2"))) == [
+        "trip-mysql-statefulset: claims StorageClass 'gp2', which the stack does not declare"
+    ]
+    assert stack_violations("eks-encrypted-retained-storage", _on_eks(_mysql(None))) == [
+        "trip-mysql-statefulset: a claim uses the cluster default class, and the stack declares none"
+    ]
+
+
+ALB_TLS = {
+    "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:ap-northeast-2:123456789012:certificate/test",
+    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+}
+
+
+def _trip_ingress(notes: dict) -> Registration:
+    reg = captured("Ingress", "trip-service-ingress")
+    reg.inputs["metadata"]["annotations"] = dict(notes)
+    return reg
+
+
+@case("eks-ingress-https", "pass")
+def test_an_alb_ingress_with_certificate_and_redirect_passes():
+    assert stack_violations("eks-ingress-https", _on_eks(_trip_ingress(ALB_TLS))) == []
+
+
+@case("eks-ingress-https", "fail")
+def test_the_kind_ingress_has_neither_tls_nor_redirect_on_eks():
+    messages = stack_violations("eks-ingress-https", _on_eks(captured("Ingress", "trip-service-ingress")))
+    assert [m.split(":")[0] for m in messages] == [
+        "Ingress trip-service-ingress has no TLS",
+        "Ingress trip-service-ingress does not redirect HTTP to HTTPS",
+    ]
+
+
+@case("eks-ingress-https", "fail")
+def test_a_redirect_to_a_port_that_is_not_an_https_listener_fails():
+    notes = {**ALB_TLS, "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}]'}
+    assert len(stack_violations("eks-ingress-https", _on_eks(_trip_ingress(notes)))) == 1
+
+
+@case("eks-no-nodeport-services", "fail")
+def test_a_nodeport_service_fails_on_eks():
+    assert stack_violations("eks-no-nodeport-services", _on_eks(captured("Service", "user-service"))) == [
+        "Service user-service is of type NodePort"
+    ]
+
+
+@case("eks-no-nodeport-services", "pass")
+def test_clusterip_services_pass_on_eks():
+    reg = captured("Service", "user-service")
+    reg.inputs["spec"]["type"] = "ClusterIP"
+    for port in reg.inputs["spec"]["ports"]:
+        port.pop("nodePort", None)
+    assert stack_violations("eks-no-nodeport-services", _on_eks(reg, captured("Service", "payment-service"))) == []
+
+
+@case("kind-conveniences-off-eks", "fail")
+def test_the_kind_conveniences_of_dev_fail_on_eks():
+    regs = [
+        captured("Chart", "metrics-server"),
+        captured("Chart", "ingress-nginx"),
+        captured("Chart", "kube-prometheus-stack"),
+        captured("Command", "kind-cluster"),
+    ]
+    assert stack_violations("kind-conveniences-off-eks", _on_eks(*regs)) == [
+        "chart metrics-server: values args[0] passes --kubelet-insecure-tls",
+        "chart ingress-nginx: values controller.hostPort.enabled enables a hostPort",
+        "chart kube-prometheus-stack: values grafana.service.type is NodePort",
+        "kind-cluster creates a kind cluster",
+    ]
+
+
+@case("kind-conveniences-off-eks", "fail")
+def test_a_container_host_port_or_insecure_kubelet_flag_fails_on_eks():
+    reg = captured("Deployment", "user-service")
+    pod(reg)["containers"][0]["ports"][0]["hostPort"] = 8080.0
+    pod(reg)["containers"][1]["args"].append("--kubelet-insecure-tls")
+    assert stack_violations("kind-conveniences-off-eks", _on_eks(reg)) == [
+        "user-service/user-service binds a hostPort",
+        "user-service/nginx-exporter passes --kubelet-insecure-tls",
+    ]
+
+
+@case("kind-conveniences-off-eks", "pass")
+def test_charts_without_the_kind_values_pass_on_eks():
+    metrics = captured("Chart", "metrics-server")
+    metrics.inputs["values"]["args"] = []
+    nginx = captured("Chart", "ingress-nginx")
+    nginx.inputs["values"]["controller"]["hostPort"]["enabled"] = False
+    grafana = captured("Chart", "kube-prometheus-stack")
+    grafana.inputs["values"]["grafana"]["service"] = {"type": "ClusterIP"}
+    assert stack_violations("kind-conveniences-off-eks", _on_eks(metrics, nginx, grafana, captured("Deployment", "user-service"))) == []
