@@ -4,6 +4,7 @@ Commands:
   render <stack> --out DIR   write every manifest the stack declares, plus summary.json
   preflight                  check docker, kind and pulumi before ``make up``
   policy <stack>             run the policy pack offline on the stack (exit 1 on a mandatory violation)
+  charts [<stack> ...]       render every pinned chart with helm and validate it (exit 3: skipped, no helm/network)
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("preflight", help="check the tools `make up` needs")
     policy = sub.add_parser("policy", help="run the policy pack offline on a stack")
     policy.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
+    charts = sub.add_parser("charts", help="render every pinned chart with helm and validate the objects")
+    charts.add_argument("stacks", nargs="*", help="stack names (default: every stack)")
     args = parser.parse_args(argv)
 
     if args.command == "preflight":
@@ -31,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         return preflight.main()
 
     from tools.mockrun import stack_names
+
+    if args.command == "charts":
+        unknown = sorted(set(args.stacks) - set(stack_names()))
+        if unknown:
+            parser.error(f"unknown stack(s) {', '.join(unknown)}: expected one of {', '.join(stack_names())}")
+        from tools import charts as chart_check
+
+        return chart_check.main(args.stacks or stack_names())
 
     if args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
