@@ -1,0 +1,149 @@
+"""The GitHub workflows: yamllint with the repository's config, then their structure (triggers,
+permissions, pinned actions, what each job runs), since no workflow can run here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from yamllint import linter
+from yamllint.config import YamlLintConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+# The review and deploy workflows of issue 11; ci.yml (make test) belongs to issue 7.
+REVIEW = [ROOT / ".github" / "workflows" / n for n in ("pull-request.yml", "pull-request-comment.yml", "deploy-eks.yml")]
+LINTED = [*WORKFLOWS, ROOT / "policy" / "PulumiPolicy.yaml", ROOT / ".yamllint.yaml"]
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"^\s+#\s+v\d+\.\d+\.\d+$")
+
+
+def load(name: str) -> dict:
+    doc = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return doc
+
+
+def steps(doc: dict, job: str) -> list[dict]:
+    return doc["jobs"][job]["steps"]
+
+
+def step_using(doc: dict, job: str, action: str) -> dict:
+    [found] = [s for s in steps(doc, job) if s.get("uses", "").startswith(f"{action}@")]
+    return found
+
+
+def _lint_config() -> YamlLintConfig:
+    return YamlLintConfig(file=str(ROOT / ".yamllint.yaml"))
+
+
+@pytest.mark.parametrize("path", LINTED, ids=lambda p: p.name)
+def test_yamllint_finds_nothing(path):
+    problems = list(linter.run(path.read_text(), _lint_config(), str(path)))
+    assert [f"{p.line}:{p.column} {p.message}" for p in problems] == []
+
+
+def test_yamllint_config_rejects_what_it_should():
+    bad = "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    if: yes\n    if: no\n"
+    rules = {p.rule for p in linter.run(bad, _lint_config())}
+    assert {"truthy", "key-duplicates"} <= rules
+
+
+def test_every_action_is_pinned_by_commit_sha_with_its_version():
+    seen: dict[str, set[str]] = {}
+    for path in REVIEW:
+        for line in path.read_text().splitlines():
+            match = USES.match(line)
+            if match:
+                ref, comment = match.groups()
+                assert PINNED.match(ref), f"{path.name}: {ref} is not pinned by a full commit SHA"
+                assert VERSION_COMMENT.match(comment), f"{path.name}: {ref} lacks a '# vX.Y.Z' comment"
+                seen.setdefault(ref.split("@")[0], set()).add(f"{ref}{comment.strip()}")
+    assert seen, "no workflow uses an action"
+    assert {action: len(pins) for action, pins in seen.items() if len(pins) > 1} == {}, "one action, one pin"
+
+
+def test_review_workflows_start_read_only_and_scripts_never_interpolate_event_data():
+    for path in REVIEW:
+        doc = yaml.safe_load(path.read_text())
+        assert doc.get("permissions") == {"contents": "read"}, path.name
+        for job in doc["jobs"].values():
+            for step in job.get("steps", ()):
+                assert "${{" not in step.get("run", ""), f"{path.name}: pass expressions to run scripts through env"
+
+
+def test_pull_requests_run_make_test():
+    runs_tests = [
+        p.name
+        for p in WORKFLOWS
+        if "pull_request" in (load(p.name)["on"] or {})
+        and any("make test" in s.get("run", "") or ".ci/run" in s.get("run", "") for j in load(p.name)["jobs"].values() for s in j["steps"])
+    ]
+    assert runs_tests
+
+
+def test_pull_request_workflow_has_no_privileged_trigger():
+    doc = load("pull-request.yml")
+    assert list(doc["on"]) == ["pull_request"]
+    assert doc["jobs"]["charts"].get("permissions") is None
+    assert doc["jobs"]["offline-diff"].get("permissions") is None
+
+
+def test_charts_are_rendered_with_a_pinned_helm_and_skips_are_said():
+    doc = load("pull-request.yml")
+    assert step_using(doc, "charts", "Azure/setup-helm")["with"]["version"] == "v4.2.4"
+    script = next(s["run"] for s in steps(doc, "charts") if "tools charts" in s.get("run", ""))
+    assert '"$status" -eq 3' in script and "::warning" in script and 'exit "$status"' in script
+
+
+def test_offline_diff_uses_no_secrets_uploads_the_comment_and_the_budget_guard_fails_the_check():
+    text = (ROOT / ".github" / "workflows" / "pull-request.yml").read_text()
+    doc = load("pull-request.yml")
+    job = doc["jobs"]["offline-diff"]
+    assert "secrets." not in yaml.safe_dump(job)
+    diff = next(s for s in job["steps"] if s.get("id") == "diff")
+    assert '.venv/bin/python -m tools diff --base "origin/$BASE_REF" --format markdown > review/comment.md' in diff["run"]
+    upload = step_using(doc, "offline-diff", "actions/upload-artifact")
+    assert upload["if"] == "always()" and upload["with"]["name"] == "review-comment"
+    guard = job["steps"][-1]
+    assert guard["if"] == "steps.diff.outputs.status != '0'" and "exit 1" in guard["run"]
+    assert text.count("fetch-depth: 0") == 1
+
+
+def test_the_comment_is_posted_from_the_base_repository_and_updated_in_place():
+    doc = load("pull-request-comment.yml")
+    assert doc["on"] == {"workflow_run": {"workflows": [load("pull-request.yml")["name"]], "types": ["completed"]}}
+    assert doc["jobs"]["comment"]["permissions"] == {"actions": "read", "pull-requests": "write"}
+    assert not any("actions/checkout" in s.get("uses", "") for s in steps(doc, "comment"))
+    sticky = step_using(doc, "comment", "marocchino/sticky-pull-request-comment")["with"]
+    assert sticky == {"header": "offline-diff", "number": "${{ steps.pr.outputs.number }}", "path": "review/comment.md"}
+
+
+def test_cloud_preview_uses_oidc_the_policy_pack_and_one_edited_comment_and_skips_with_a_notice():
+    doc = load("pull-request.yml")
+    job = doc["jobs"]["cloud-preview"]
+    assert job["permissions"]["id-token"] == "write"
+    gate = job["steps"][0]
+    assert gate["id"] == "gate" and "::notice" in gate["run"] and "forks" in gate["run"]
+    assert all(s.get("if") == "steps.gate.outputs.run == 'true'" for s in job["steps"][1:])
+    aws = step_using(doc, "cloud-preview", "aws-actions/configure-aws-credentials")["with"]
+    assert aws["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}" and "aws-access-key-id" not in aws
+    pulumi = step_using(doc, "cloud-preview", "pulumi/actions")["with"]
+    assert pulumi["command"] == "preview" and pulumi["diff"] is True
+    assert pulumi["comment-on-pr"] is True and pulumi["edit-pr-comment"] is True
+    assert pulumi["policyPacks"] == "policy" and pulumi["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
+
+
+def test_eks_is_deployed_from_main_behind_a_protected_environment():
+    doc = load("deploy-eks.yml")
+    assert doc["on"] == {"push": {"branches": ["main"]}}
+    job = doc["jobs"]["up"]
+    assert job["environment"] == "eks"
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    pulumi = step_using(doc, "up", "pulumi/actions")["with"]
+    assert (pulumi["command"], pulumi["stack-name"], pulumi["policyPacks"]) == ("up", "eks", "policy")
+    aws = step_using(doc, "up", "aws-actions/configure-aws-credentials")["with"]
+    assert aws["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
