@@ -22,6 +22,7 @@ from policy.objects import (
     name_of,
     walk,
 )
+from policy.objects import UnknownValueError
 from policy.stack import Report, of_kind, only_on_eks, workloads_of
 
 
@@ -95,7 +96,7 @@ def eks_ingress_https(args: Any, report: Report) -> None:
     only_on_eks(args)
     for ingress in of_kind(args, "Ingress"):
         notes, name = annotations(ingress.props), name_of(ingress.props, ingress.name)
-        if not get(ingress.props, "spec", "tls") and not notes.get(f"{ALB}certificate-arn"):
+        if not get(ingress.props, "spec", "tls") and not _set(notes, f"{ALB}certificate-arn"):
             report(f"Ingress {name} has no TLS: set spec.tls or {ALB}certificate-arn", ingress.urn)
         if not _redirects_to_https(notes):
             report(
@@ -103,6 +104,15 @@ def eks_ingress_https(args: Any, report: Report) -> None:
                 f"{ALB}listen-ports, or {NGINX}force-ssl-redirect: \"true\"",
                 ingress.urn,
             )
+
+
+def _set(notes: Any, key: str) -> bool:
+    """Whether an annotation has a value. In a preview the ACM certificate's ARN is not known
+    yet (the certificate is created in the same update); a value still to come is set."""
+    try:
+        return bool(notes.get(key))
+    except UnknownValueError:
+        return True
 
 
 def _redirects_to_https(notes: Any) -> bool:

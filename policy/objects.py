@@ -2,13 +2,16 @@
 
 Properties arrive camelCase (``spec.template.spec``), numbers as floats, and wrapped in
 pulumi-policy's read-only proxies: they are ``Mapping``/``Sequence`` but not ``dict``/``list``,
-so everything here tests the abstract types. No pulumi import: tests call these directly.
+so everything here tests the abstract types. In a preview a value computed during the update
+(an ARN, a VPC id) is unknown, and reading it raises pulumi-policy's ``UnknownValueError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from pulumi_policy.proxy import UnknownValueError
 
 # Workload kinds and where each keeps its pod spec.
 _POD_PATHS: dict[str, tuple[str, ...]] = {
@@ -114,14 +117,21 @@ def selector_matches(selector: Mapping[str, Any] | None, pod_labels_: Mapping[st
 
 
 def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (path, value) pair in nested maps and lists, depth first; paths like ``a.b[0]``."""
+    """Every (path, value) pair in nested maps and lists, depth first; paths like ``a.b[0]``.
+    Values not known until the update (in a preview) are left out: no rule here reads them."""
     yield path, value
     if isinstance(value, Mapping):
-        for key, child in value.items():
-            yield from walk(child, f"{path}.{key}" if path else str(key))
+        children = [(f"{path}.{key}" if path else str(key), key) for key in value]
     elif is_list(value):
-        for i, child in enumerate(value):
-            yield from walk(child, f"{path}[{i}]")
+        children = [(f"{path}[{i}]", i) for i in range(len(value))]
+    else:
+        return
+    for child_path, key in children:
+        try:
+            child = value[key]
+        except UnknownValueError:
+            continue
+        yield from walk(child, child_path)
 
 
 def image_tag(image: str) -> str | None:

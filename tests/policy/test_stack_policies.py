@@ -229,6 +229,13 @@ def test_an_alb_ingress_with_certificate_and_redirect_passes():
     assert stack_violations("eks-ingress-https", _on_eks(_trip_ingress(ALB_TLS))) == []
 
 
+def test_a_certificate_arn_not_known_until_the_update_counts_as_set():
+    """In a preview the engine sends the ACM certificate's ARN as an unknown value."""
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
+    notes = {**ALB_TLS, "alb.ingress.kubernetes.io/certificate-arn": unknown}
+    assert stack_violations("eks-ingress-https", _on_eks(_trip_ingress(notes))) == []
+
+
 @case("eks-ingress-https", "fail")
 def test_the_kind_ingress_has_neither_tls_nor_redirect_on_eks():
     messages = stack_violations("eks-ingress-https", _on_eks(captured("Ingress", "trip-service-ingress")))
@@ -296,3 +303,12 @@ def test_charts_without_the_kind_values_pass_on_eks():
     grafana = captured("Chart", "kube-prometheus-stack")
     grafana.inputs["values"]["grafana"]["service"] = {"type": "ClusterIP"}
     assert stack_violations("kind-conveniences-off-eks", _on_eks(metrics, nginx, grafana, captured("Deployment", "user-service"))) == []
+
+
+def test_chart_values_not_known_until_the_update_are_skipped_not_fatal():
+    """In a preview the ALB controller's clusterName and vpcId are unknown; the rest is still checked."""
+    metrics = captured("Chart", "metrics-server")
+    metrics.inputs["values"]["clusterName"] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
+    assert stack_violations("kind-conveniences-off-eks", _on_eks(metrics)) == [
+        "chart metrics-server: values args[0] passes --kubelet-insecure-tls"
+    ]
