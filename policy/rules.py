@@ -28,51 +28,55 @@ TARGET_SCHEMA = PolicyConfigSchema(
 )
 
 
-def _eks_policy(name: str, description: str, validate) -> StackValidationPolicy:
+def _resource(name: str, description: str, validate, level=MANDATORY, schema=None) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=level, config_schema=schema
+    )
+
+
+def _eks(name: str, description: str, validate) -> StackValidationPolicy:
     return StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=MANDATORY, config_schema=TARGET_SCHEMA
     )
 
 
+HOST_NETWORK_SCHEMA = PolicyConfigSchema(
+    properties={
+        "hostNetworkExempt": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(workloads.DEFAULT_HOST_NETWORK_EXEMPT),
+        }
+    }
+)
+
 POLICIES: tuple = (
-    ResourceValidationPolicy(
-        name="container-resources",
-        description="Every container requests and limits CPU and memory; pinned charts set them in their values.",
-        validate=workloads.container_resources,
-        enforcement_level=MANDATORY,
+    _resource(
+        "container-resources",
+        "Every container requests and limits CPU and memory; pinned charts set them in their values.",
+        workloads.container_resources,
     ),
-    ResourceValidationPolicy(
-        name="cost-allocation-labels",
-        description="Namespaces, workloads and their pods carry the team and cost-center labels.",
-        validate=workloads.cost_labels,
-        enforcement_level=MANDATORY,
+    _resource(
+        "cost-allocation-labels",
+        "Namespaces, workloads and their pods carry the team and cost-center labels.",
+        workloads.cost_labels,
     ),
-    ResourceValidationPolicy(
-        name="deployment-probes",
-        description="Every container of a Deployment has a liveness and a readiness probe.",
-        validate=workloads.deployment_probes,
-        enforcement_level=ADVISORY,
+    _resource(
+        "deployment-probes",
+        "Every container of a Deployment has a liveness and a readiness probe.",
+        workloads.deployment_probes,
+        level=ADVISORY,
     ),
-    ResourceValidationPolicy(
-        name="hpa-bounds",
-        description="HPAs have 1 <= minReplicas <= maxReplicas and utilisation targets between 10 and 95 %.",
-        validate=workloads.hpa_bounds,
-        enforcement_level=MANDATORY,
+    _resource(
+        "hpa-bounds",
+        "HPAs have 1 <= minReplicas <= maxReplicas and utilisation targets between 10 and 95 %.",
+        workloads.hpa_bounds,
     ),
-    ResourceValidationPolicy(
-        name="no-privileged-or-host-network",
-        description="No privileged container and no pod on the host network (node-exporter is exempt).",
-        validate=workloads.privileged_or_host_network,
-        enforcement_level=MANDATORY,
-        config_schema=PolicyConfigSchema(
-            properties={
-                "hostNetworkExempt": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "default": list(workloads.DEFAULT_HOST_NETWORK_EXEMPT),
-                }
-            }
-        ),
+    _resource(
+        "no-privileged-or-host-network",
+        "No privileged container and no pod on the host network (node-exporter is exempt).",
+        workloads.privileged_or_host_network,
+        schema=HOST_NETWORK_SCHEMA,
     ),
     StackValidationPolicy(
         name="namespace-lockdown",
@@ -83,17 +87,15 @@ POLICIES: tuple = (
         validate=stack.namespace_lockdown,
         enforcement_level=MANDATORY,
     ),
-    _eks_policy("eks-pinned-images", "On eks, no image is tagless or tagged latest.", eks.eks_pinned_images),
-    _eks_policy(
+    _eks("eks-pinned-images", "On eks, no image is tagless or tagged latest.", eks.eks_pinned_images),
+    _eks(
         "eks-encrypted-retained-storage",
         "On eks, StorageClasses are encrypted with reclaimPolicy Retain, and claims use them.",
         eks.eks_storage,
     ),
-    _eks_policy(
-        "eks-ingress-https", "On eks, every Ingress has TLS and redirects HTTP to HTTPS.", eks.eks_ingress_https
-    ),
-    _eks_policy("eks-no-nodeport-services", "On eks, no Service is of type NodePort.", eks.eks_no_nodeport_services),
-    _eks_policy(
+    _eks("eks-ingress-https", "On eks, every Ingress has TLS and redirects HTTP to HTTPS.", eks.eks_ingress_https),
+    _eks("eks-no-nodeport-services", "On eks, no Service is of type NodePort.", eks.eks_no_nodeport_services),
+    _eks(
         "kind-conveniences-off-eks",
         "On eks, no hostPorts, no NodePorts in chart values, no --kubelet-insecure-tls, no kind cluster.",
         eks.kind_conveniences_off_eks,
