@@ -70,10 +70,21 @@ def _chart_resources(args: Any, report: Report) -> None:
         report(f"chart {chart!r}: values path {missing.args[0]} is not set (requests and limits of every pod)")
 
 
+def rendered_by_chart(urn: str) -> bool:
+    """Whether a Helm chart rendered the resource: its URN's type chain names the chart as an
+    ancestor (``urn:pulumi:<stack>::<project>::kubernetes:helm.sh/v4:Chart$<type>::<name>``)."""
+    parts = urn.split("::")
+    return len(parts) > 2 and any(is_chart(t) for t in parts[2].split("$")[:-1])
+
+
 def cost_labels(args: Any, report: Report) -> None:
-    """Namespaces and workloads (and the pods they create) carry ``team`` and ``cost-center``."""
+    """Namespaces and workloads (and the pods they create) carry ``team`` and ``cost-center``.
+    Objects a chart renders are allocated through their namespace's labels: not every chart
+    can label every object it makes."""
     kind = kind_of(args.resource_type)
     if kind != "Namespace" and pod_spec(args.resource_type, args.props) is None:
+        return
+    if rendered_by_chart(args.urn):
         return
     places = [("metadata.labels", labels(args.props))]
     if kind != "Namespace" and kind != "Pod":

@@ -10,7 +10,9 @@ for Kubernetes 1.35 and then:
   stack's charts ship, made strict (unknown fields are errors unless the CRD preserves them);
   an object with neither schema is an error, never a skip;
 - fails on a values key the chart ignores: a key that is not in the chart's ``values.yaml``
-  (subcharts' merged under their alias) and whose removal leaves the rendered output unchanged.
+  (subcharts' merged under their alias) and whose removal leaves the rendered output unchanged;
+- runs the policy pack's resource policies on each object, as a child of the chart (as a real
+  preview does), and fails on a mandatory violation.
 
 Exit status: 0 valid, 1 problems, 3 (``SKIPPED``) when helm is missing or a chart repository
 cannot be reached; it then says so and renders nothing. It never pretends to have rendered.
@@ -258,12 +260,25 @@ def render_release(helm: Helm, release: Release, work: Path) -> Rendered:
     return Rendered(release, objects, problems)
 
 
-def check_stack(helm: Helm, releases: Iterable[Release]) -> list[Rendered]:
+def policy_problems(stack: str, rendered: Rendered) -> list[str]:
+    """Mandatory violations of the pack's resource policies by the chart's objects: a real
+    preview checks each of them as a child of the chart."""
+    from tools.policycheck import chart_object_violations
+
+    found = chart_object_violations(stack, rendered.release.name, rendered.objects)
+    return [f"policy {v.policy}: {v.message}" for v in found if v.level == "mandatory"]
+
+
+def check_stack(helm: Helm, releases: Iterable[Release], stack: str = "test") -> list[Rendered]:
     with tempfile.TemporaryDirectory(prefix="charts-") as tmp:
         rendered = [render_release(helm, release, Path(tmp)) for release in releases]
     crds = crd_schemas(obj for r in rendered for obj in r.objects)
     return [
-        Rendered(r.release, r.objects, r.problems + [p for obj in r.objects for p in object_problems(obj, crds)])
+        Rendered(
+            r.release,
+            r.objects,
+            r.problems + [p for obj in r.objects for p in object_problems(obj, crds)] + policy_problems(stack, r),
+        )
         for r in rendered
     ]
 
@@ -274,7 +289,7 @@ def main(stacks: list[str], helm: Helm | None = None) -> int:
     try:
         helm.run("version")
         for stack in stacks:
-            for result in check_stack(helm, releases_of(stack)):
+            for result in check_stack(helm, releases_of(stack), stack):
                 r = result.release
                 status = "ok" if not result.problems else f"{len(result.problems)} problem(s)"
                 print(f"{stack}: {r.chart} {r.version} ({r.name}): {len(result.objects)} objects, {status}")

@@ -106,6 +106,26 @@ def check(
     return out
 
 
+def chart_object_violations(stack: str, release: str, objects: Iterable[Mapping[str, Any]]) -> list[Violation]:
+    """Resource-policy violations of the objects ``helm template`` rendered for ``release``,
+    each registered as a child of the release's Chart, as in a real preview."""
+    chart_type = "kubernetes:helm.sh/v4:Chart"
+    regs = []
+    for obj in objects:
+        group_version = str(obj.get("apiVersion", ""))
+        type_token = f"kubernetes:{group_version if '/' in group_version else 'core/' + group_version}:{obj.get('kind')}"
+        name = str((obj.get("metadata") or {}).get("name", ""))
+        urn = f"urn:pulumi:{stack}::cloud-platform::{chart_type}${type_token}::{release}:{name}"
+        regs.append(Registration(type_token, name, dict(obj), f"urn:pulumi:{stack}::cloud-platform::{chart_type}::{release}", urn, True))
+    out = []
+    for policy in (p for p in POLICIES if isinstance(p, ResourceValidationPolicy)):
+        level = (policy.enforcement_level or EnforcementLevel.MANDATORY).value
+        for reg in regs:
+            out.extend(Violation(policy.name, level, f"{reg.type.rsplit(':', 1)[-1]} {reg.name}: {m}", reg.urn)
+                       for m in validate(policy, resource_args(reg)))
+    return out
+
+
 def main(stack: str) -> int:
     from tools.mockrun import run_program
 

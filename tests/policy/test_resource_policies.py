@@ -164,3 +164,12 @@ def test_node_exporter_may_use_the_host_network_and_the_exemption_is_configurabl
     assert resource_violations("no-privileged-or-host-network", reg, {"hostNetworkExempt": []}) == [
         "monitoring/kube-prometheus-stack-prometheus-node-exporter runs on the host network (hostNetwork: true)"
     ]
+
+
+def test_objects_a_chart_renders_are_allocated_through_their_namespace():
+    """Not every chart can label every object; its namespace carries team and cost-center."""
+    reg = captured("Deployment", "user-service")
+    del reg.inputs["metadata"]["labels"]["team"]
+    assert resource_violations("cost-allocation-labels", reg) != []
+    reg.urn = "urn:pulumi:dev::cloud-platform::kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment::grafana"
+    assert resource_violations("cost-allocation-labels", reg) == []

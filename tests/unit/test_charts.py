@@ -21,7 +21,7 @@ STAND_IN_HELM = textwrap.dedent(
     """\
     #!{python}
     # A stand-in for helm: `pull` copies the chart in $CHART_DIR, `template` renders a Deployment
-    # from .replicaCount, .podAnnotations and .undocumented, plus a CRD and one of its objects.
+    # from .replicaCount, .podAnnotations, .resources and .undocumented, plus a CRD and one of its objects.
     import os, shutil, sys, yaml
     args = sys.argv[1:]
     if os.environ.get("HELM_ERROR"):
@@ -34,7 +34,8 @@ STAND_IN_HELM = textwrap.dedent(
         values = yaml.safe_load(open(args[args.index("--values") + 1]))
         labels = {{"app": "demo", **({{"extra": values["undocumented"]}} if "undocumented" in values else {{}})}}
         pod = {{"metadata": {{"labels": labels, "annotations": values.get("podAnnotations") or None}},
-               "spec": {{"containers": [{{"name": "demo", "image": "demo:1.0"}}]}}}}
+               "spec": {{"containers": [{{"name": "demo", "image": "demo:1.0", "resources": values.get("resources") or {{}},
+                                         "livenessProbe": {{"tcpSocket": {{"port": 80}}}}, "readinessProbe": {{"tcpSocket": {{"port": 80}}}}}}]}}}}
         docs = [
             {{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
              "metadata": {{"name": "widgets.example.com"}},
@@ -72,7 +73,7 @@ def chart_dir(tmp_path: Path) -> Path:
     (root / "Chart.yaml").write_text(
         yaml.safe_dump({"name": "demo", "version": "1.0.0", "dependencies": [{"name": "sub", "alias": "side", "version": "0.1.0"}]})
     )
-    (root / "values.yaml").write_text("replicaCount: 1\npodAnnotations: {}\nimage:\n  tag: ''\nside:\n  port: 8080\n")
+    (root / "values.yaml").write_text("replicaCount: 1\npodAnnotations: {}\nresources: {}\nimage:\n  tag: ''\nside:\n  port: 8080\n")
     sub = {"sub/Chart.yaml": "name: sub\nversion: 0.1.0\n", "sub/values.yaml": "enabled: true\nport: 80\nresources: {}\n"}
     (root / "charts" / "sub-0.1.0.tgz").write_bytes(_tgz(sub))
     return root
@@ -89,13 +90,15 @@ def stand_in_helm(tmp_path: Path, chart_dir: Path, monkeypatch) -> Helm:
     return Helm(str(exe))
 
 
-DEMO = Release("demo", "demo", "1.0.0", "https://charts.example", "apps", {"replicaCount": 2})
+SIZED = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
+DEMO = Release("demo", "demo", "1.0.0", "https://charts.example", "apps", {"replicaCount": 2, "resources": SIZED})
 
 
 def test_defaults_merge_a_packaged_subchart_under_its_alias(chart_dir):
     assert chart_defaults(chart_dir) == {
         "replicaCount": 1,
         "podAnnotations": {},
+        "resources": {},
         "image": {"tag": ""},
         "side": {"enabled": True, "port": 8080, "resources": {}},
     }
@@ -138,7 +141,7 @@ def test_built_in_objects_are_validated_strictly():
 
 
 def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(stand_in_helm):
-    values = {"replicaCount": 2, "undocumented": "read-by-a-template", "ignored": True, "side": {"port": 81}}
+    values = {"replicaCount": 2, "resources": SIZED, "undocumented": "read-by-a-template", "ignored": True, "side": {"port": 81}}
     [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://charts.example", "apps", values)])
     assert [o["kind"] for o in result.objects] == ["CustomResourceDefinition", "Widget", "Deployment"]
     assert result.problems == [
@@ -147,8 +150,19 @@ def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(stand_in_helm):
 
 
 def test_a_custom_resource_is_checked_against_its_charts_crd(stand_in_helm):
-    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", {"replicaCount": 1, "size": "big"})])
-    assert result.problems[-1].startswith("example.com/v1/Widget w: spec/size: 'big' is not of type 'integer'")
+    values = {"replicaCount": 1, "resources": SIZED, "size": "big"}
+    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", values)])
+    assert [p.split(":")[0] for p in result.problems] == ["example.com/v1/Widget w"]
+    assert result.problems[0].startswith("example.com/v1/Widget w: spec/size: 'big' is not of type 'integer'")
+
+
+def test_the_policy_pack_checks_what_the_chart_renders(stand_in_helm):
+    """A chart pod without requests and limits would stop the real preview: it fails here first."""
+    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", {"replicaCount": 1})])
+    assert result.problems == [
+        "policy container-resources: Deployment demo: container 'demo' has no resources.requests.cpu, "
+        "resources.requests.memory, resources.limits.cpu, resources.limits.memory"
+    ]
 
 
 def test_without_helm_the_command_says_so_and_exits_with_the_skip_status(capsys, monkeypatch):
