@@ -25,7 +25,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import PolicyCustomTimeouts, _NotApplicableError
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi.output import Unknown
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.rules import POLICIES
 from tools.mockrun import Registration, Run
@@ -39,9 +40,23 @@ class Violation:
     urn: str
 
 
+def _wire(value: Any) -> Any:
+    """A property value as the engine sends it: a value unknown during a preview travels as
+    pulumi's unknown sentinel string, which pulumi-policy's proxy turns back into "unknown"."""
+    if isinstance(value, Unknown):
+        return UNKNOWN_STRING_VALUE
+    if isinstance(value, Mapping):
+        return {str(k): _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return str(value)
+
+
 def engine_props(inputs: Mapping[str, Any]) -> Mapping[str, Any]:
     """Properties shaped as pulumi-policy hands them to a validate function."""
-    struct = json_format.ParseDict(dict(inputs), struct_pb2.Struct())
+    struct = json_format.ParseDict(_wire(inputs), struct_pb2.Struct())
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 

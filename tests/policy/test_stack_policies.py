@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from pulumi.output import Unknown
 
 from policy.stack import PSA_ENFORCE, target
 from tests.policy.helpers import captured, case, pod, registrations, stack_violations, synthetic
@@ -230,9 +231,9 @@ def test_an_alb_ingress_with_certificate_and_redirect_passes():
 
 
 def test_a_certificate_arn_not_known_until_the_update_counts_as_set():
-    """In a preview the engine sends the ACM certificate's ARN as an unknown value."""
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
-    notes = {**ALB_TLS, "alb.ingress.kubernetes.io/certificate-arn": unknown}
+    """In a preview the ACM certificate's ARN is unknown (``pulumi.output.Unknown`` under mocks,
+    the unknown sentinel on the wire)."""
+    notes = {**ALB_TLS, "alb.ingress.kubernetes.io/certificate-arn": Unknown()}
     assert stack_violations("eks-ingress-https", _on_eks(_trip_ingress(notes))) == []
 
 
@@ -308,7 +309,7 @@ def test_charts_without_the_kind_values_pass_on_eks():
 def test_chart_values_not_known_until_the_update_are_skipped_not_fatal():
     """In a preview the ALB controller's clusterName and vpcId are unknown; the rest is still checked."""
     metrics = captured("Chart", "metrics-server")
-    metrics.inputs["values"]["clusterName"] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy.proxy.UNKNOWN_STRING_VALUE
+    metrics.inputs["values"]["clusterName"] = Unknown()
     assert stack_violations("kind-conveniences-off-eks", _on_eks(metrics)) == [
         "chart metrics-server: values args[0] passes --kubelet-insecure-tls"
     ]
