@@ -141,10 +141,13 @@ def chart_object_violations(stack: str, release: str, objects: Iterable[Mapping[
     return out
 
 
-def main(stack: str) -> int:
-    from tools.mockrun import run_program
+def main(stack: str, run: Run | None = None) -> int:
+    """Print every violation of the stack's preview run; 1 when one is mandatory."""
+    if run is None:
+        from tools.mockrun import run_program
 
-    violations = check(run_program(stack, preview=True))
+        run = run_program(stack, preview=True)
+    violations = check(run)
     for v in violations:
         print(f"[{v.level}] {v.policy}: {v.message}")
     mandatory = sum(v.level == "mandatory" for v in violations)

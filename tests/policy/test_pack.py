@@ -18,8 +18,9 @@ import tests.policy.test_resource_policies  # noqa: F401  (registers its cases)
 import tests.policy.test_stack_policies  # noqa: F401
 from policy.rules import BY_NAME, POLICIES
 from tests.conftest import ROOT, STACKS, stack_run
-from tests.policy.helpers import CASES, captured, pod
-from tools.policycheck import check
+from tests.policy.helpers import CASES, captured, pod, synthetic
+from tools.mockrun import Run
+from tools.policycheck import check, main
 
 LEVELS = {
     "container-resources": "mandatory",
@@ -86,6 +87,26 @@ def test_the_running_pack_reports_a_violation_of_a_captured_resource(analyzer):
     )
     found = [(d.policyName, d.message.splitlines()[-1]) for d in analyzer.Analyze(request).diagnostics]
     assert found == [("container-resources", "container 'user-service' has no resources.limits.cpu, resources.limits.memory")]
+
+
+def test_the_offline_runner_prints_violations_and_fails_only_on_mandatory_ones(capsys):
+    service = captured("Service", "user-service")
+    deployment = captured("Deployment", "user-service")
+    del pod(deployment)["containers"][0]["readinessProbe"]
+    chart = captured("Chart", "kube-prometheus-stack")
+    deployment.parent = chart.urn  # as a chart's object it needs no namespace of the program's
+    advisory_only = Run("dev", True, [chart, deployment], {}, set())
+    assert main("dev", advisory_only) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "[advisory] deployment-probes: container 'user-service' has no readinessProbe",
+        "dev: 1 violation(s), 0 mandatory",
+    ]
+    cluster = synthetic("eks:index:Cluster", "eks-cluster", {})
+    assert main("eks", Run("eks", True, [service, cluster], {}, set())) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "[mandatory] eks-no-nodeport-services: Service user-service is of type NodePort",
+        "eks: 1 violation(s), 1 mandatory",
+    ]
 
 
 # Until the lock-down (issue 9) lands: kind stacks lack Pod Security labels, quotas and
