@@ -228,6 +228,7 @@ class Rendered:
     release: Release
     objects: list[dict]
     problems: list[str]
+    notes: tuple[str, ...] = ()
 
 
 def _template(helm: Helm, release: Release, chart_dir: Path, values: Mapping[str, Any], work: Path) -> str:
@@ -249,15 +250,23 @@ def render_release(helm: Helm, release: Release, work: Path) -> Rendered:
     helm.run("pull", release.chart, "--repo", release.repository, "--version", release.version, "--untar", "--untardir", str(pulled))
     chart_dir = pulled / release.chart
     output = _template(helm, release, chart_dir, release.values, work)
-    problems = []
-    for path in unknown_keys(release.values, chart_defaults(chart_dir)):
+    unknown = unknown_keys(release.values, chart_defaults(chart_dir))
+    problems, notes = [], []
+    if unknown and _template(helm, release, chart_dir, release.values, work) != output:
+        # Generated secrets or certificates: a key's effect cannot be told from the noise.
+        notes.append(
+            f"{release.chart}: two renders with the same values differ, so these keys missing from its "
+            f"values.yaml could not be tested for effect: {', '.join('.'.join(p) for p in unknown)}"
+        )
+        unknown = []
+    for path in unknown:
         if _template(helm, release, chart_dir, without(release.values, path), work) == output:
             problems.append(
                 f"{release.chart}: values key {'.'.join(path)} is ignored: it is not in the chart's values.yaml "
                 "and removing it changes nothing"
             )
     objects = [doc for doc in yaml.safe_load_all(output) if isinstance(doc, dict)]
-    return Rendered(release, objects, problems)
+    return Rendered(release, objects, problems, tuple(notes))
 
 
 def policy_problems(stack: str, rendered: Rendered) -> list[str]:
@@ -278,6 +287,7 @@ def check_stack(helm: Helm, releases: Iterable[Release], stack: str = "test") ->
             r.release,
             r.objects,
             r.problems + [p for obj in r.objects for p in object_problems(obj, crds)] + policy_problems(stack, r),
+            r.notes,
         )
         for r in rendered
     ]
@@ -295,6 +305,8 @@ def main(stacks: list[str], helm: Helm | None = None) -> int:
                 print(f"{stack}: {r.chart} {r.version} ({r.name}): {len(result.objects)} objects, {status}")
                 for problem in result.problems:
                     print(f"  {problem}")
+                for note in result.notes:
+                    print(f"  note: {note}")
                 failed = failed or bool(result.problems)
     except Unavailable as err:
         print(f"charts: skipped, nothing was rendered: {err}")
