@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.datastores import (
     GeneratedSecret,
@@ -18,8 +17,13 @@ from components.datastores import (
     StatefulStoreArgs,
     kafka_kraft_store,
     postgres_store,
+    redis_config,
     redis_workload,
 )
+from components.declare import declare
+from components.manifests import standard_labels
+from components.namespaces import namespace_manifest as owned_namespace
+from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest
 from components.platform import Platform
 from components.profiles import Profile
 from components.quota import limit_range_manifest, resource_quota_manifest
@@ -188,14 +192,42 @@ def cloudmart_services() -> tuple[WorkloadSpec, ...]:
 
 
 def namespace_manifest() -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": NAMESPACE,
-            "labels": {"project": "cloudmart", "team": OWNER.team, "cost-center": OWNER.cost_center},
-        },
-    }
+    """``cloudmart``: every pod meets the restricted Pod Security profile, so it is enforced."""
+    return owned_namespace(NAMESPACE, OWNER, PART_OF, "restricted")
+
+
+# The data stores' pods (``app.kubernetes.io/name``) by the Service name clients use, and port.
+STORES = {POSTGRES_SERVICE: ("postgres", 5432), REDIS_SERVICE: (REDIS_SERVICE, 6379), KAFKA_SERVICE: ("kafka", 9092)}
+
+
+def store_clients() -> dict[str, tuple[str, ...]]:
+    """Each store's pod and the services that connect to it, read from the seed's env
+    (``DB_HOST``, ``REDIS_HOST``, ``KAFKA_BROKERS`` name the store's Service)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for service, (pod, _) in STORES.items():
+        out[pod] = tuple(e.name for e in SERVICES if any(service in (v.value or "") for v in e.env))
+    return out
+
+
+def network_policies(platform: Platform) -> list[dict]:
+    """Default deny, then: each service's HTTP port from the ingress controller (and, for the
+    seed's published NodePorts, from the platform's external sources); the exporter port from
+    ``monitoring``; each store's port from its clients only."""
+    def labels(name: str) -> dict[str, str]:
+        return standard_labels(name, "network-policy", PART_OF, OWNER)
+
+    policies = [default_deny_manifest(NAMESPACE, labels("default-deny-ingress"))]
+    for entry in SERVICES:
+        rules = [Rule((METRICS_PORT,), namespaces=(MONITORING_NAMESPACE,))]
+        if platform.ingress_namespace:
+            rules.append(Rule((HTTP_PORT,), namespaces=(platform.ingress_namespace,)))
+        if entry.node_port and platform.node_ports and platform.external_sources:
+            rules.append(Rule((HTTP_PORT,), cidrs=platform.external_sources))
+        policies.append(allow_manifest(entry.name, NAMESPACE, tuple(rules), labels(f"{entry.name}-ingress")))
+    clients = store_clients()
+    for pod, port in STORES.values():
+        policies.append(allow_manifest(pod, NAMESPACE, (Rule((port,), pods=clients[pod]),), labels(f"{pod}-ingress")))
+    return policies
 
 
 @dataclass(frozen=True)
@@ -214,16 +246,23 @@ class CloudMart(pulumi.ComponentResource):
     def __init__(self, name: str, args: CloudMartArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:apps:CloudMart", name, None, opts)
         profile, platform = args.profile, args.platform
-        ns = namespace_manifest()
-        self.namespace = k8s.core.v1.Namespace(
+        self.namespace = declare(
             f"{name}-namespace",
-            metadata=ns["metadata"],
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=profile.retain_data),
+            namespace_manifest(),
+            pulumi.ResourceOptions(parent=self, retain_on_delete=profile.retain_data),
         )
         inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        for policy in network_policies(platform):
+            declare(f"{name}-{policy['metadata']['name']}", policy, inside)
         secret = GeneratedSecret(
             f"{name}-credentials",
-            GeneratedSecretArgs(SECRET_NAME, NAMESPACE, ("postgres-password", "redis-password")),
+            GeneratedSecretArgs(
+                SECRET_NAME,
+                NAMESPACE,
+                ("postgres-password", "redis-password"),
+                labels=tuple(standard_labels(SECRET_NAME, "secret", PART_OF, OWNER).items()),
+                derived=(redis_config("redis-password"),),
+            ),
             opts=inside,
         )
         after_secret = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, secret])
@@ -236,10 +275,10 @@ class CloudMart(pulumi.ComponentResource):
         for spec in (redis, *services):
             Workload(f"{name}-{spec.name}", WorkloadArgs(spec, NAMESPACE, OWNER, platform), opts=after_secret)
         workloads, stores = (redis, *services), (postgres, kafka)
-        quota = resource_quota_manifest(f"{NAMESPACE}-quota", NAMESPACE, workloads, stores)
-        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=quota["metadata"], spec=quota["spec"], opts=inside)
-        limits = limit_range_manifest(f"{NAMESPACE}-limits", NAMESPACE, workloads, stores)
-        k8s.core.v1.LimitRange(f"{name}-limits", metadata=limits["metadata"], spec=limits["spec"], opts=inside)
+        quota_labels = standard_labels(f"{NAMESPACE}-quota", "quota", PART_OF, OWNER)
+        declare(f"{name}-quota", resource_quota_manifest(f"{NAMESPACE}-quota", NAMESPACE, workloads, stores, labels=quota_labels), inside)
+        limit_labels = standard_labels(f"{NAMESPACE}-limits", "quota", PART_OF, OWNER)
+        declare(f"{name}-limits", limit_range_manifest(f"{NAMESPACE}-limits", NAMESPACE, workloads, stores, labels=limit_labels), inside)
         self.services = [s.name for s in services]
         self.register_outputs({"namespace": NAMESPACE, "services": self.services})
 

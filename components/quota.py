@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from components.manifests import pod_spec
+from components.manifests import metadata, pod_spec
 from components.specs import cpu_quantity, memory_quantity, parse_cpu_m, parse_memory_mi
 
 
@@ -59,18 +59,31 @@ def pod_totals(pod: dict) -> Totals:
     )
 
 
-def _all_containers(workloads: Iterable, stores: Iterable) -> list:
+@dataclass(frozen=True)
+class JobPods:
+    """Pods that no Deployment or StatefulSet owns (a CronJob's Job), and how many of them
+    run at once (``concurrencyPolicy: Forbid`` means one)."""
+
+    containers: tuple
+    init_containers: tuple = ()
+    parallel: int = 1
+
+
+def _all_containers(workloads: Iterable, stores: Iterable, jobs: Iterable[JobPods] = ()) -> list:
     out = []
     for w in workloads:
         out += [*w.containers, *w.init_containers]
     for s in stores:
         out += [s.container, *s.init_containers]
+    for j in jobs:
+        out += [*j.containers, *j.init_containers]
     return out
 
 
-def namespace_ceiling(workloads: Iterable, stores: Iterable) -> tuple[Totals, int]:
+def namespace_ceiling(workloads: Iterable, stores: Iterable, jobs: Iterable[JobPods] = ()) -> tuple[Totals, int]:
     """Requests, limits and pod count with every Deployment at its HPA maximum plus one surge
-    pod (rolling updates run ``maxSurge: 1``) and every StatefulSet at one pod."""
+    pod (rolling updates run ``maxSurge: 1``), every StatefulSet at one pod and every Job at
+    its parallelism."""
     total, pods = Totals(), 0
     for w in workloads:
         copies = w.max_replicas + 1
@@ -79,17 +92,28 @@ def namespace_ceiling(workloads: Iterable, stores: Iterable) -> tuple[Totals, in
     for s in stores:
         total += pod_totals(pod_spec((s.container,), s.volumes, s.init_containers))
         pods += 1
+    for j in jobs:
+        total += pod_totals(pod_spec(j.containers, (), j.init_containers)).times(j.parallel)
+        pods += j.parallel
     return total, pods
 
 
-def resource_quota_manifest(name: str, namespace: str, workloads: Iterable, stores: Iterable) -> dict:
+def resource_quota_manifest(
+    name: str,
+    namespace: str,
+    workloads: Iterable,
+    stores: Iterable,
+    *,
+    labels: dict[str, str],
+    jobs: Iterable[JobPods] = (),
+) -> dict:
     """A quota that the namespace's own workloads fit at their maximum scale, and nothing much more."""
-    workloads, stores = tuple(workloads), tuple(stores)
-    total, pods = namespace_ceiling(workloads, stores)
+    workloads, stores, jobs = tuple(workloads), tuple(stores), tuple(jobs)
+    total, pods = namespace_ceiling(workloads, stores, jobs)
     return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata(name, namespace, labels),
         "spec": {
             "hard": {
                 "requests.cpu": cpu_quantity(math.ceil(total.cpu_request_m)),
@@ -103,10 +127,18 @@ def resource_quota_manifest(name: str, namespace: str, workloads: Iterable, stor
     }
 
 
-def limit_range_manifest(name: str, namespace: str, workloads: Iterable, stores: Iterable) -> dict:
+def limit_range_manifest(
+    name: str,
+    namespace: str,
+    workloads: Iterable,
+    stores: Iterable,
+    *,
+    labels: dict[str, str],
+    jobs: Iterable[JobPods] = (),
+) -> dict:
     """Container bounds spanning exactly the namespace's own containers; the defaults (seed 002:
     100m/128Mi requested, 200m/256Mi limit) apply to anything added by hand."""
-    containers = _all_containers(workloads, stores)
+    containers = _all_containers(workloads, stores, jobs)
     min_cpu = min(c.resources.cpu_request_m for c in containers)
     min_mem = min(c.resources.memory_request_mi for c in containers)
     max_cpu = max(c.resources.cpu_limit_m for c in containers)
@@ -114,7 +146,7 @@ def limit_range_manifest(name: str, namespace: str, workloads: Iterable, stores:
     return {
         "apiVersion": "v1",
         "kind": "LimitRange",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata(name, namespace, labels),
         "spec": {
             "limits": [
                 {
