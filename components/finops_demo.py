@@ -103,17 +103,13 @@ def _labels(app: DemoApp, name: str, component: str) -> dict[str, str]:
     return standard_labels(name, component, PART_OF, app.owner)
 
 
-def network_policies(app: DemoApp, platform: Platform) -> list[dict]:
-    """Default deny; the app's port admits seed 002's load test (where it targets this app)
-    and the ingress controller's namespace."""
+def network_policies(app: DemoApp) -> list[dict]:
+    """Default deny; only seed 002's load test reaches the app it targets. No seed routes
+    other traffic to the demo apps (the HPAs read metrics-server, not the pods)."""
     policies = [default_deny_manifest(app.namespace, _labels(app, "default-deny-ingress", "network-policy"))]
-    rules = []
     if app.load_tested:
-        rules.append(Rule((PORT,), labelled=LOAD_TEST_LABELS))
-    if platform.ingress_namespace:
-        rules.append(Rule((PORT,), namespaces=(platform.ingress_namespace,)))
-    if rules:
-        policies.append(allow_manifest(app.name, app.namespace, tuple(rules), _labels(app, f"{app.name}-ingress", "network-policy")))
+        rules = (Rule((PORT,), labelled=LOAD_TEST_LABELS),)
+        policies.append(allow_manifest(app.name, app.namespace, rules, _labels(app, f"{app.name}-ingress", "network-policy")))
     return policies
 
 
@@ -140,7 +136,7 @@ class FinOpsDemo(pulumi.ComponentResource):
         for app in APPS:
             namespace = declare(f"{name}-{app.namespace}-namespace", namespace_manifest(app), pulumi.ResourceOptions(parent=self))
             inside = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
-            for obj in network_policies(app, args.platform) + quota_manifests(app):
+            for obj in network_policies(app) + quota_manifests(app):
                 declare(f"{name}-{app.namespace}-{obj['metadata']['name']}", obj, inside)
             Workload(f"{name}-{app.name}", WorkloadArgs(demo_spec(app), app.namespace, app.owner, args.platform), opts=inside)
         self.namespaces = [app.namespace for app in APPS]

@@ -164,3 +164,8 @@ def test_no_application_pod_admits_every_source(stack):
     for pod in [p for p in pods if p.namespace in app_namespaces(stack)]:
         for port, sources in admitted(pod, policies, pods, namespaces).items():
             assert ("any",) not in sources and port != "all-ports", pod.owner
+
+
+@pytest.mark.parametrize("namespace,name", [("staging", "api-server"), ("development", "dev-service")])
+def test_finops_demo_apps_without_a_seed_flow_accept_nothing(namespace, name):
+    assert _admitted("dev", namespace, name) == {}
