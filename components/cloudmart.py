@@ -26,7 +26,7 @@ from components.namespaces import namespace_manifest as owned_namespace
 from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest
 from components.platform import Platform
 from components.profiles import Profile
-from components.quota import limit_range_manifest, resource_quota_manifest
+from components.quota import NamespacePods, namespace_limits
 from components.specs import (
     Container,
     EnvVar,
@@ -237,8 +237,8 @@ class CloudMartArgs:
 
 
 class CloudMart(pulumi.ComponentResource):
-    """The ``cloudmart`` namespace, its quota and limits, PostgreSQL, Redis and Kafka, and
-    the five services of seed 000.
+    """The ``cloudmart`` namespace (restricted Pod Security), its NetworkPolicies, quota and
+    limits, PostgreSQL, Redis and Kafka, and the five services of seed 000.
 
     Outputs: ``namespace`` and ``services`` (Kubernetes Service names).
     """
@@ -274,11 +274,9 @@ class CloudMart(pulumi.ComponentResource):
             StatefulStore(f"{name}-{store.name}", StatefulStoreArgs(store, NAMESPACE, OWNER, platform), opts=after_secret)
         for spec in (redis, *services):
             Workload(f"{name}-{spec.name}", WorkloadArgs(spec, NAMESPACE, OWNER, platform), opts=after_secret)
-        workloads, stores = (redis, *services), (postgres, kafka)
-        quota_labels = standard_labels(f"{NAMESPACE}-quota", "quota", PART_OF, OWNER)
-        declare(f"{name}-quota", resource_quota_manifest(f"{NAMESPACE}-quota", NAMESPACE, workloads, stores, labels=quota_labels), inside)
-        limit_labels = standard_labels(f"{NAMESPACE}-limits", "quota", PART_OF, OWNER)
-        declare(f"{name}-limits", limit_range_manifest(f"{NAMESPACE}-limits", NAMESPACE, workloads, stores, labels=limit_labels), inside)
+        pods = NamespacePods((redis, *services), (postgres, kafka))
+        for obj in namespace_limits(NAMESPACE, pods, lambda n: standard_labels(n, "quota", PART_OF, OWNER)):
+            declare(f"{name}-{obj['metadata']['name'].removeprefix(NAMESPACE + '-')}", obj, inside)
         self.services = [s.name for s in services]
         self.register_outputs({"namespace": NAMESPACE, "services": self.services})
 

@@ -21,7 +21,7 @@ from components.manifests import standard_labels
 from components.namespaces import namespace_manifest as owned_namespace
 from components.netpol import Rule, allow_manifest, default_deny_manifest
 from components.platform import Platform
-from components.quota import limit_range_manifest, resource_quota_manifest
+from components.quota import NamespacePods, namespace_limits
 from components.specs import Container, Hpa, HttpProbe, Mount, Ownership, Port, Resources, ServicePort, Volume, WorkloadSpec
 from components.workload import Workload, WorkloadArgs
 
@@ -115,11 +115,7 @@ def network_policies(app: DemoApp) -> list[dict]:
 
 def quota_manifests(app: DemoApp) -> list[dict]:
     """``<namespace>-quota`` and ``<namespace>-limits`` from the app at its HPA maximum."""
-    spec, ns = demo_spec(app), app.namespace
-    return [
-        resource_quota_manifest(f"{ns}-quota", ns, (spec,), (), labels=_labels(app, f"{ns}-quota", "quota")),
-        limit_range_manifest(f"{ns}-limits", ns, (spec,), (), labels=_labels(app, f"{ns}-limits", "quota")),
-    ]
+    return namespace_limits(app.namespace, NamespacePods((demo_spec(app),)), lambda n: _labels(app, n, "quota"))
 
 
 @dataclass(frozen=True)

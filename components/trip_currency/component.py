@@ -11,7 +11,7 @@ from components.datastores import GeneratedSecret, GeneratedSecretArgs, Stateful
 from components.declare import declare
 from components.manifests import standard_labels
 from components.platform import Platform
-from components.quota import JobPods, limit_range_manifest, resource_quota_manifest
+from components.quota import JobPods, NamespacePods, namespace_limits
 from components.profiles import Profile, TripSizes
 from components.trip_currency.catalog import (
     APIS,
@@ -53,10 +53,11 @@ class TripCurrencyArgs:
 class TripCurrency(pulumi.ComponentResource):
     """Seed 004's Trip Currency platform in ``trip-service-<env>``.
 
-    Creates the namespace, ``trip-service-config``, the generated ``trip-service-secrets``,
-    MySQL, MongoDB, ZooKeeper and Kafka (StatefulSets with retained claims), Redis and Kafka
-    UI, the three APIs and the frontend (Workloads with HPAs), the data-ingestor CronJob,
-    ``trip-service-ingress`` and the NetworkPolicies.
+    Creates the namespace (restricted Pod Security), ``trip-service-config``, the generated
+    ``trip-service-secrets``, MySQL, MongoDB, ZooKeeper and Kafka (StatefulSets with retained
+    claims), Redis and Kafka UI, the three APIs and the frontend (Workloads with HPAs), the
+    data-ingestor CronJob and its ServiceAccount, ``trip-service-ingress``, the NetworkPolicies
+    (default deny first), and the namespace's ResourceQuota and LimitRange.
 
     Outputs: ``namespace`` and ``services`` (API and frontend Service names).
     """
@@ -113,12 +114,13 @@ class TripCurrency(pulumi.ComponentResource):
     def _quota(self, name: str, trip: TripSizes, apps: list, ingestor, opts: pulumi.ResourceOptions) -> None:
         """ResourceQuota and LimitRange from the namespace's own pods at their HPA maximum."""
         ns_name = namespace_name(trip)
-        workloads = (*apps, trip_redis(trip), kafka_ui_spec(trip.kafka_ui))
-        jobs = (JobPods((ingestor,), (wait_for(INGESTOR_USES),)),)
-        for role, build in (("quota", resource_quota_manifest), ("limits", limit_range_manifest)):
-            object_name = f"{ns_name}-{role}"
-            labels = standard_labels(object_name, "quota", PART_OF, OWNER)
-            declare(f"{name}-{role}", build(object_name, ns_name, workloads, trip_stores(trip), labels=labels, jobs=jobs), opts)
+        pods = NamespacePods(
+            (*apps, trip_redis(trip), kafka_ui_spec(trip.kafka_ui)),
+            trip_stores(trip),
+            (JobPods((ingestor,), (wait_for(INGESTOR_USES),)),),
+        )
+        for obj in namespace_limits(ns_name, pods, lambda n: standard_labels(n, "quota", PART_OF, OWNER)):
+            declare(f"{name}-{obj['metadata']['name'].removeprefix(ns_name + '-')}", obj, opts)
 
     def _stores(self, name: str, trip: TripSizes, platform: Platform, ns_name: str, opts: pulumi.ResourceOptions) -> None:
         """The StatefulSet stores (retained claims), Redis and Kafka UI."""

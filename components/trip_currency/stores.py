@@ -103,7 +103,11 @@ def mysql_store(sizes: DataStoreSizes) -> StoreSpec:
         volumes=(
             Volume("run", empty_dir_limit_mi=16),
             Volume("tmp", empty_dir_limit_mi=256),
-            Volume("credentials", secret=SECRET_NAME, items=tuple((k, k) for k in ("mysql-password", "mysql-root-password", MYSQL_CLIENT_CNF))),
+            Volume(
+                "credentials",
+                secret=SECRET_NAME,
+                items=tuple((k, k) for k in ("mysql-password", "mysql-root-password", MYSQL_CLIENT_CNF)),
+            ),
         ),
     )
 

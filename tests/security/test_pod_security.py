@@ -5,6 +5,8 @@ every control of the restricted profile."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from components.charts import dig
@@ -89,12 +91,11 @@ HARDENED = {
 
 
 def _with(path: tuple, value) -> dict:
-    import copy
-
+    """The hardened pod with one field set (``path`` through dicts and list indexes)."""
     pod = copy.deepcopy(HARDENED)
     node = pod
     for part in path[:-1]:
-        node = node[part] if not isinstance(part, int) else node[part]
+        node = node[part]
     node[path[-1]] = value
     return pod
 
