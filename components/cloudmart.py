@@ -23,7 +23,7 @@ from components.datastores import (
 from components.declare import declare
 from components.manifests import standard_labels
 from components.namespaces import namespace_manifest as owned_namespace
-from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest
+from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
 from components.profiles import Profile
 from components.quota import NamespacePods, namespace_limits
@@ -210,20 +210,20 @@ def store_clients() -> dict[str, tuple[str, ...]]:
 
 
 def network_policies(platform: Platform) -> list[dict]:
-    """Default deny, then: each service's HTTP port from the ingress controller (and, for the
-    seed's published NodePorts, from the platform's external sources); the exporter port from
-    ``monitoring``; each store's port from its clients only."""
+    """Default deny, then: each service's HTTP port from the ingress controller (and from the
+    platform's external sources where the seed publishes a NodePort, or where a load balancer
+    reaches pods directly); the exporter port from ``monitoring``; each store's port from its
+    clients only."""
     def labels(name: str) -> dict[str, str]:
         return standard_labels(name, "network-policy", PART_OF, OWNER)
 
     policies = [default_deny_manifest(NAMESPACE, labels("default-deny-ingress"))]
     for entry in SERVICES:
-        rules = [Rule((METRICS_PORT,), namespaces=(MONITORING_NAMESPACE,))]
-        if platform.ingress_namespace:
-            rules.append(Rule((HTTP_PORT,), namespaces=(platform.ingress_namespace,)))
-        if entry.node_port and platform.node_ports and platform.external_sources:
-            rules.append(Rule((HTTP_PORT,), cidrs=platform.external_sources))
-        policies.append(allow_manifest(entry.name, NAMESPACE, tuple(rules), labels(f"{entry.name}-ingress")))
+        rules = (
+            Rule((METRICS_PORT,), namespaces=(MONITORING_NAMESPACE,)),
+            *entry_rules(platform, HTTP_PORT, node_port=entry.node_port is not None),
+        )
+        policies.append(allow_manifest(entry.name, NAMESPACE, rules, labels(f"{entry.name}-ingress")))
     clients = store_clients()
     for pod, port in STORES.values():
         policies.append(allow_manifest(pod, NAMESPACE, (Rule((port,), pods=clients[pod]),), labels(f"{pod}-ingress")))

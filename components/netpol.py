@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.manifests import metadata, selector_labels
+from components.platform import Platform
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DEFAULT_DENY = "default-deny-ingress"
@@ -51,6 +52,20 @@ class Rule:
         if self.labelled:
             peers.append({"namespaceSelector": {}, "podSelector": {"matchLabels": dict(self.labelled)}})
         return {"from": peers, "ports": [{"protocol": "TCP", "port": p} for p in self.ports]}
+
+
+def entry_rules(platform: Platform, port: int, node_port: bool) -> tuple[Rule, ...]:
+    """Who reaches a public port: the in-cluster ingress controller's namespace; and the
+    platform's external sources where traffic arrives from outside the pod network: through
+    a NodePort (``node_port`` and the platform publishes node ports), or from a load balancer
+    that targets pods directly (no in-cluster controller)."""
+    rules = []
+    if platform.ingress_namespace:
+        rules.append(Rule((port,), namespaces=(platform.ingress_namespace,)))
+    outside = (node_port and platform.node_ports) or not platform.ingress_namespace
+    if outside and platform.external_sources:
+        rules.append(Rule((port,), cidrs=platform.external_sources))
+    return tuple(rules)
 
 
 def default_deny_manifest(namespace: str, labels: dict[str, str]) -> dict:

@@ -10,7 +10,7 @@ APIs' metrics port. Kafka UI and the ingestor admit nothing.
 from __future__ import annotations
 
 from components.manifests import metadata, standard_labels
-from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest
+from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
 from components.profiles import TripSizes
 from components.trip_currency.catalog import (
@@ -79,16 +79,9 @@ def _labels(name: str) -> dict[str, str]:
 
 
 def public_rules(platform: Platform, port: int, scraped: bool) -> tuple[Rule, ...]:
-    """Who reaches a pod served through the Ingress: the controller's namespace, or the
-    external sources where the platform has no in-cluster controller; plus Prometheus."""
-    rules = []
-    if platform.ingress_namespace:
-        rules.append(Rule((port,), namespaces=(platform.ingress_namespace,)))
-    elif platform.external_sources:
-        rules.append(Rule((port,), cidrs=platform.external_sources))
-    if scraped:
-        rules.append(Rule((port,), namespaces=(MONITORING_NAMESPACE,)))
-    return tuple(rules)
+    """Who reaches a pod served through the Ingress (no NodePorts here), plus Prometheus."""
+    rules = entry_rules(platform, port, node_port=False)
+    return (*rules, Rule((port,), namespaces=(MONITORING_NAMESPACE,))) if scraped else rules
 
 
 def network_policies(trip: TripSizes, platform: Platform) -> list[dict]:

@@ -69,3 +69,16 @@ def test_peers_namespace_selector_and_ip_block_and_empty_from():
     assert got[2] == {("cidr", "10.0.0.0/8")}
     assert got[3] == {("any",)}
     assert {("pod", "shop", "app"), ("pod", "elsewhere", "app")} <= got["all-ports"]
+
+
+def test_entry_rules_follow_platform_data():
+    from components.netpol import entry_rules
+    from components.platform import Platform
+
+    kind = Platform("kind", "NodePort", "nginx", ingress_namespace="ingress-nginx", external_sources=("172.16.0.0/12",))
+    assert [r.namespaces or r.cidrs for r in entry_rules(kind, 80, node_port=True)] == [("ingress-nginx",), ("172.16.0.0/12",)]
+    assert [r.namespaces or r.cidrs for r in entry_rules(kind, 80, node_port=False)] == [("ingress-nginx",)]
+    # A load balancer outside the cluster that targets pod IPs (no in-cluster controller).
+    direct = Platform("eks", "ClusterIP", "alb", external_sources=("10.0.0.0/16",))
+    assert [r.cidrs for r in entry_rules(direct, 80, node_port=False)] == [("10.0.0.0/16",)]
+    assert entry_rules(Platform("x", "ClusterIP", "alb"), 80, node_port=False) == ()
