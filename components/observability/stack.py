@@ -18,6 +18,8 @@ import pulumi_kubernetes as k8s
 
 from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRICS_SERVER, OPENCOST, helm_release
 from components.datastores import GeneratedSecret, GeneratedSecretArgs
+from components.declare import declare
+from components.namespaces import PodSecurityLevel, namespace_manifest
 from components.observability import addons, monitors
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
@@ -30,10 +32,8 @@ from components.observability.prometheus import (
     Endpoints,
     kube_prometheus_stack_values,
 )
-from components.observability.sizes import ObservabilitySizes
-from components.declare import declare
-from components.namespaces import PodSecurityLevel, namespace_manifest
 from components.observability.ownership import LABELS, OWNER, PART_OF
+from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
 
 MONITORING, TRACING = "monitoring", "tracing"
