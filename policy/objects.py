@@ -93,29 +93,6 @@ def namespace_of(props: Mapping[str, Any]) -> str:
     return str(get(props, "metadata", "namespace", default="default") or "default")
 
 
-def selector_matches(selector: Mapping[str, Any] | None, pod_labels_: Mapping[str, Any]) -> bool:
-    """Kubernetes label-selector semantics: every ``matchLabels`` pair and every
-    ``matchExpressions`` requirement must hold; an empty selector selects every pod.
-    Ref: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements
-    """
-    selector = selector or {}
-    for key, value in (get(selector, "matchLabels", default={}) or {}).items():
-        if pod_labels_.get(key) != value:
-            return False
-    for expr in get(selector, "matchExpressions", default=()) or ():
-        key, op, values = expr.get("key"), expr.get("operator"), list(expr.get("values") or ())
-        present = key in pod_labels_
-        if op == "In" and not (present and pod_labels_[key] in values):
-            return False
-        if op == "NotIn" and present and pod_labels_[key] in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
-            return False
-    return True
-
-
 def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Every (path, value) pair in nested maps and lists, depth first; paths like ``a.b[0]``.
     Values not known until the update (in a preview) are left out: no rule here reads them."""

@@ -21,8 +21,8 @@ from policy.objects import (
     namespace_of,
     pod_labels,
     pod_spec,
-    selector_matches,
 )
+from tools.netpol import matches as selector_matches
 
 Report = Callable[..., None]
 

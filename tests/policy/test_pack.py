@@ -109,12 +109,6 @@ def test_the_offline_runner_prints_violations_and_fails_only_on_mandatory_ones(c
     ]
 
 
-# Until the lock-down (issue 9) lands: kind stacks lack Pod Security labels, quotas and
-# NetworkPolicies for some pods, and the ingress-nginx namespace lacks cost labels. strict:
-# the day they pass, these markers fail and must go.
-AWAITING_LOCKDOWN = {"namespace-lockdown", "cost-allocation-labels"}
-
-
 @functools.cache
 def pack_violations(stack: str, preview: bool) -> tuple:
     return tuple(check(stack_run(stack, preview)))
@@ -123,7 +117,5 @@ def pack_violations(stack: str, preview: bool) -> tuple:
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 @pytest.mark.parametrize("stack", STACKS)
 @pytest.mark.parametrize("policy", sorted(BY_NAME))
-def test_the_whole_pack_passes_on_every_stack(request, policy, stack, preview):
-    if policy in AWAITING_LOCKDOWN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="awaiting the lock-down of issue 9"))
+def test_the_whole_pack_passes_on_every_stack(policy, stack, preview):
     assert [v.message for v in pack_violations(stack, preview) if v.policy == policy] == []

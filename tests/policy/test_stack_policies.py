@@ -27,58 +27,57 @@ def trip_namespace() -> list[Registration]:
     return [r for r in registrations() if _namespace_of(r) == TRIP]
 
 
-def locked_down(regs: list[Registration], level: str = "restricted") -> list[Registration]:
-    """``regs`` plus what the lock-down adds: a PSA level, a quota, a LimitRange and a default-deny
-    NetworkPolicy selecting every pod (quota and LimitRange copied from CloudMart's)."""
-    out = [copy.deepcopy(r) for r in regs]
-    namespace = next(r for r in out if r.type.endswith(":Namespace"))
-    namespace.inputs["metadata"]["labels"][PSA_ENFORCE] = level
-    for kind in ("ResourceQuota", "LimitRange"):
-        extra = captured(kind, f"cloudmart-{'quota' if kind == 'ResourceQuota' else 'limits'}")
-        extra.inputs["metadata"]["namespace"] = TRIP
-        out.append(extra)
-    deny = {"metadata": {"name": "default-deny", "namespace": TRIP}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}
-    out.append(synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "default-deny", deny))
-    return out
+def without(regs: list[Registration], *names: str) -> list[Registration]:
+    """``regs`` less the Kubernetes objects named ``names``."""
+    return [r for r in regs if (r.inputs.get("metadata") or {}).get("name") not in names or r.type.endswith(":Namespace")]
+
+
+def with_level(regs: list[Registration], level: str | None) -> list[Registration]:
+    namespace = next(r for r in regs if r.type.endswith(":Namespace"))
+    labels = namespace.inputs["metadata"]["labels"]
+    labels.pop(PSA_ENFORCE)
+    if level is not None:
+        labels[PSA_ENFORCE] = level
+    return regs
 
 
 @case("namespace-lockdown", "pass")
-@pytest.mark.parametrize("level", ["restricted", "baseline"])
-def test_a_locked_down_application_namespace_passes(level):
-    assert stack_violations("namespace-lockdown", locked_down(trip_namespace(), level)) == []
+def test_the_trip_namespace_as_declared_passes():
+    """Pod Security restricted, a quota, a LimitRange, default-deny plus one policy per store and API."""
+    assert stack_violations("namespace-lockdown", trip_namespace()) == []
+
+
+@case("namespace-lockdown", "pass")
+def test_baseline_is_enough_for_an_application_namespace():
+    assert stack_violations("namespace-lockdown", with_level(trip_namespace(), "baseline")) == []
 
 
 @case("namespace-lockdown", "fail")
-def test_the_trip_namespace_as_declared_today_fails():
-    """Before the lock-down: no PSA label, no quota or LimitRange, and two workloads (the ingestor
-    and Kafka UI) that none of the store-specific NetworkPolicies selects."""
-    assert sorted(stack_violations("namespace-lockdown", trip_namespace())) == sorted([
-        f"namespace {TRIP}: label {PSA_ENFORCE} is None, expected one of privileged, baseline, restricted",
-        f"application namespace {TRIP} has no ResourceQuota",
-        f"application namespace {TRIP} has no LimitRange",
-        f"{TRIP}/service-dataingestor: no NetworkPolicy selects its pods",
-        f"{TRIP}/kafka-ui: no NetworkPolicy selects its pods",
-    ])
-
-
-@case("namespace-lockdown", "fail")
-@pytest.mark.parametrize("kind", ["ResourceQuota", "LimitRange"])
-def test_an_application_namespace_without_quota_or_limit_range_fails(kind):
-    regs = [r for r in locked_down(trip_namespace()) if not r.type.endswith(f":{kind}")]
-    assert stack_violations("namespace-lockdown", regs) == [f"application namespace {TRIP} has no {kind}"]
+def test_a_namespace_without_a_pod_security_level_fails():
+    assert stack_violations("namespace-lockdown", with_level(trip_namespace(), None)) == [
+        f"namespace {TRIP}: label {PSA_ENFORCE} is None, expected one of privileged, baseline, restricted"
+    ]
 
 
 @case("namespace-lockdown", "fail")
 def test_a_privileged_application_namespace_fails():
-    assert stack_violations("namespace-lockdown", locked_down(trip_namespace(), "privileged")) == [
+    assert stack_violations("namespace-lockdown", with_level(trip_namespace(), "privileged")) == [
         f"application namespace {TRIP} enforces the privileged Pod Security level"
     ]
 
 
 @case("namespace-lockdown", "fail")
+@pytest.mark.parametrize("kind,name", [("ResourceQuota", f"{TRIP}-quota"), ("LimitRange", f"{TRIP}-limits")])
+def test_an_application_namespace_without_quota_or_limit_range_fails(kind, name):
+    assert stack_violations("namespace-lockdown", without(trip_namespace(), name)) == [
+        f"application namespace {TRIP} has no {kind}"
+    ]
+
+
+@case("namespace-lockdown", "fail")
 def test_a_pod_that_no_network_policy_selects_fails():
-    regs = [r for r in locked_down(trip_namespace()) if r.name != "default-deny"]
-    regs = [r for r in regs if r.name != "trip-mysql-ingress"]
+    """Without default-deny and the MySQL policy, MySQL, the ingestor and Kafka UI are unselected."""
+    regs = without(trip_namespace(), "default-deny-ingress", "mysql-ingress")
     assert sorted(stack_violations("namespace-lockdown", regs)) == [
         f"{TRIP}/kafka-ui: no NetworkPolicy selects its pods",
         f"{TRIP}/mysql: no NetworkPolicy selects its pods",
@@ -87,18 +86,19 @@ def test_a_pod_that_no_network_policy_selects_fails():
 
 
 def test_match_expressions_select_pods_like_kubernetes_does():
-    regs = [r for r in locked_down(trip_namespace()) if r.name != "default-deny"]
+    regs = without(trip_namespace(), "default-deny-ingress")
     selector = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["service-dataingestor", "kafka-ui"]}]}
     policy = {"metadata": {"name": "tools", "namespace": TRIP}, "spec": {"podSelector": selector}}
-    assert stack_violations("namespace-lockdown", [*regs, synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)]) == []
+    tools = synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)
+    assert stack_violations("namespace-lockdown", [*regs, tools]) == []
     selector["matchExpressions"][0]["operator"] = "NotIn"
-    assert len(stack_violations("namespace-lockdown", [*regs, synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)])) == 2
+    assert len(stack_violations("namespace-lockdown", [*regs, tools])) == 2
 
 
 def test_workloads_a_chart_renders_do_not_make_a_platform_namespace_an_application_namespace():
     chart = captured("Chart", "kube-prometheus-stack")
     monitoring = captured("Namespace", "monitoring")
-    monitoring.inputs["metadata"]["labels"][PSA_ENFORCE] = "privileged"
+    assert monitoring.inputs["metadata"]["labels"][PSA_ENFORCE] == "privileged"  # node-exporter
     grafana = copy.deepcopy(captured("Deployment", "user-service"))
     grafana.inputs["metadata"].update(name="grafana", namespace="monitoring")
     grafana.parent = chart.urn
