@@ -1,9 +1,9 @@
-"""The GitHub workflows: yamllint with the repository's config, then their structure (triggers,
-permissions, pinned actions, what each job runs), since no workflow can run here."""
+"""The review and deploy workflows: yamllint with the repository's config, then their structure
+(triggers, permissions, what each job runs), since no workflow can run here. actionlint and the
+SHA pins of every workflow are tested in test_workflows.py."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,6 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 # The review and deploy workflows of issue 11; ci.yml (make test) belongs to issue 7.
 REVIEW = [ROOT / ".github" / "workflows" / n for n in ("pull-request.yml", "pull-request-comment.yml", "deploy-eks.yml")]
 LINTED = [*WORKFLOWS, ROOT / "policy" / "PulumiPolicy.yaml", ROOT / ".yamllint.yaml"]
-USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
-VERSION_COMMENT = re.compile(r"^\s+#\s+v\d+\.\d+\.\d+$")
 
 
 def load(name: str) -> dict:
@@ -50,20 +47,6 @@ def test_yamllint_config_rejects_what_it_should():
     bad = "on:\n  push:\n    branches: [main]\njobs:\n  a:\n    if: yes\n    if: no\n"
     rules = {p.rule for p in linter.run(bad, _lint_config())}
     assert {"truthy", "key-duplicates"} <= rules
-
-
-def test_every_action_is_pinned_by_commit_sha_with_its_version():
-    seen: dict[str, set[str]] = {}
-    for path in REVIEW:
-        for line in path.read_text().splitlines():
-            match = USES.match(line)
-            if match:
-                ref, comment = match.groups()
-                assert PINNED.match(ref), f"{path.name}: {ref} is not pinned by a full commit SHA"
-                assert VERSION_COMMENT.match(comment), f"{path.name}: {ref} lacks a '# vX.Y.Z' comment"
-                seen.setdefault(ref.split("@")[0], set()).add(f"{ref}{comment.strip()}")
-    assert seen, "no workflow uses an action"
-    assert {action: len(pins) for action, pins in seen.items() if len(pins) > 1} == {}, "one action, one pin"
 
 
 def test_review_workflows_start_read_only_and_scripts_never_interpolate_event_data():

@@ -64,6 +64,7 @@ def test_actionlint_reports_actions_on_a_retired_runtime(tmp_path):
 
 def test_every_action_is_pinned_by_full_sha_with_its_version_in_a_comment():
     seen = 0
+    pins: dict[str, set[tuple[str, str]]] = {}
     for path in workflow_files():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             match = USES.match(line)
@@ -75,4 +76,6 @@ def test_every_action_is_pinned_by_full_sha_with_its_version_in_a_comment():
             assert re.fullmatch(r"v\d+\.\d+\.\d+", match["comment"] or ""), f"{where}: add the version as '# vX.Y.Z'"
             if match["action"] in PINNED:
                 assert (match["ref"], match["comment"]) == PINNED[match["action"]], where
+            pins.setdefault(match["action"], set()).add((match["ref"], match["comment"]))
     assert seen >= len(PINNED)
+    assert {action: p for action, p in pins.items() if len(p) > 1} == {}, "one action, one pin in every workflow"
