@@ -89,6 +89,26 @@ def test_the_running_pack_reports_a_violation_of_a_captured_resource(analyzer):
     assert found == [("container-resources", "container 'user-service' has no resources.limits.cpu, resources.limits.memory")]
 
 
+def test_the_running_pack_applies_stack_policies_to_the_whole_stack(analyzer):
+    """AnalyzeStack on captured resources: the eks rules see the EKS cluster and report the
+    NodePort; on the kind stack they are not applicable."""
+    service = captured("Service", "user-service")
+    cluster = synthetic("eks:index:Cluster", "eks-cluster", {"name": "cloud-platform"})
+
+    def analyze(regs):
+        resources = [
+            analyzer_pb2.AnalyzerResource(
+                type=r.type, urn=r.urn, name=r.name, parent=r.parent, properties=json_format.ParseDict(r.inputs, struct_pb2.Struct())
+            )
+            for r in regs
+        ]
+        response = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources))
+        return [(d.policyName, d.message.splitlines()[-1]) for d in response.diagnostics]
+
+    assert analyze([service, cluster]) == [("eks-no-nodeport-services", "Service user-service is of type NodePort")]
+    assert analyze([service]) == []
+
+
 def test_the_offline_runner_prints_violations_and_fails_only_on_mandatory_ones(capsys):
     service = captured("Service", "user-service")
     deployment = captured("Deployment", "user-service")
