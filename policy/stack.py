@@ -1,9 +1,9 @@
 """Stack policies: rules that need more than one resource at a time.
 
-``namespace_lockdown`` applies on every target. The eks-only rules (``policy/eks.py``) call ``only_on_eks``; the target is
-derived from the stack's own resources: a stack that declares an EKS cluster
-(``eks:index:Cluster`` or ``aws:eks/cluster:Cluster``) is eks, any other is kind. A policy's
-config key ``target`` (``eks`` or ``kind``) overrides the derivation.
+``namespace_lockdown`` applies on every target. The eks-only rules (``policy/eks.py``) call
+``only_on_eks``. The target is derived from the stack's own resources: a stack that declares an
+EKS cluster (``eks:index:Cluster`` or ``aws:eks/cluster:Cluster``) is eks, any other is kind.
+A policy's config key ``target`` (``eks`` or ``kind``) overrides the derivation.
 """
 
 from __future__ import annotations
