@@ -2,8 +2,9 @@
 the program sends, and validate what comes out.
 
 For each Helm release of the stack (the values ``tools render`` writes, from the same
-``collect()``), it pulls the pinned chart with ``helm pull``, renders it with ``helm template``
-for Kubernetes 1.35 and then:
+``collect()``), it pulls the pinned chart with ``helm pull`` and renders it with ``helm template``
+for Kubernetes 1.35, with the API groups of the CRDs the stack's charts ship available (a first
+render finds them), and then:
 
 - validates every object strictly: built-in kinds against the Kubernetes 1.35 schemas
   (``tools/validate.py``), custom resources against the ``openAPIV3Schema`` of the CRDs the
@@ -21,6 +22,7 @@ cannot be reached; it then says so and renders nothing. It never pretends to hav
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import re
 import shutil
@@ -231,28 +233,53 @@ class Rendered:
     notes: tuple[str, ...] = ()
 
 
-def _template(helm: Helm, release: Release, chart_dir: Path, values: Mapping[str, Any], work: Path) -> str:
-    values_file = work / f"{release.name}-values.yaml"
-    values_file.write_text(yaml.safe_dump(dict(values), sort_keys=True))
-    return helm.run(
-        "template", release.name, str(chart_dir),
-        "--namespace", release.namespace,
-        "--values", str(values_file),
-        "--kube-version", KUBERNETES_VERSION,
-        "--include-crds",
-    )
+@dataclass(frozen=True)
+class Chart:
+    """A pulled release, ready to render; ``api_versions`` are the custom API groups the stack's
+    charts install (``monitoring.coreos.com/v1``), so templates gated on them render too."""
+
+    release: Release
+    path: Path
+    work: Path
+    api_versions: tuple[str, ...] = ()
+
+    def template(self, helm: Helm, values: Mapping[str, Any]) -> str:
+        values_file = self.work / f"{self.release.name}-values.yaml"
+        values_file.write_text(yaml.safe_dump(dict(values), sort_keys=True))
+        extra = [arg for version in self.api_versions for arg in ("--api-versions", version)]
+        return helm.run(
+            "template", self.release.name, str(self.path),
+            "--namespace", self.release.namespace,
+            "--values", str(values_file),
+            "--kube-version", KUBERNETES_VERSION,
+            "--include-crds",
+            *extra,
+        )
 
 
-def render_release(helm: Helm, release: Release, work: Path) -> Rendered:
-    """Pull, render and check the values of one release (objects are validated later, when
-    the CRDs of every chart are known)."""
+def pull(helm: Helm, release: Release, work: Path) -> Chart:
     pulled = work / release.name
     helm.run("pull", release.chart, "--repo", release.repository, "--version", release.version, "--untar", "--untardir", str(pulled))
-    chart_dir = pulled / release.chart
-    output = _template(helm, release, chart_dir, release.values, work)
-    unknown = unknown_keys(release.values, chart_defaults(chart_dir))
+    return Chart(release, pulled / release.chart, work)
+
+
+def _objects(output: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(output) if isinstance(doc, dict)]
+
+
+def crd_api_versions(objects: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """``group/version`` of every CRD version among ``objects``."""
+    return tuple(sorted({f"{o['spec']['group']}/{v['name']}" for o in objects if o.get("kind") == "CustomResourceDefinition" for v in o["spec"].get("versions") or ()}))
+
+
+def render_release(helm: Helm, chart: Chart) -> Rendered:
+    """Render one release and check its values (objects are validated later, when the CRDs of
+    every chart are known)."""
+    release = chart.release
+    output = chart.template(helm, release.values)
+    unknown = unknown_keys(release.values, chart_defaults(chart.path))
     problems, notes = [], []
-    if unknown and _template(helm, release, chart_dir, release.values, work) != output:
+    if unknown and chart.template(helm, release.values) != output:
         # Generated secrets or certificates: a key's effect cannot be told from the noise.
         notes.append(
             f"{release.chart}: two renders with the same values differ, so these keys missing from its "
@@ -260,13 +287,12 @@ def render_release(helm: Helm, release: Release, work: Path) -> Rendered:
         )
         unknown = []
     for path in unknown:
-        if _template(helm, release, chart_dir, without(release.values, path), work) == output:
+        if chart.template(helm, without(release.values, path)) == output:
             problems.append(
                 f"{release.chart}: values key {'.'.join(path)} is ignored: it is not in the chart's values.yaml "
                 "and removing it changes nothing"
             )
-    objects = [doc for doc in yaml.safe_load_all(output) if isinstance(doc, dict)]
-    return Rendered(release, objects, problems, tuple(notes))
+    return Rendered(release, _objects(output), problems, tuple(notes))
 
 
 def policy_problems(stack: str, rendered: Rendered) -> list[str]:
@@ -279,8 +305,12 @@ def policy_problems(stack: str, rendered: Rendered) -> list[str]:
 
 
 def check_stack(helm: Helm, releases: Iterable[Release], stack: str = "test") -> list[Rendered]:
+    """Pull every release, find the custom APIs their CRDs add, then render and check each with
+    those APIs available, as on a cluster where the charts are installed."""
     with tempfile.TemporaryDirectory(prefix="charts-") as tmp:
-        rendered = [render_release(helm, release, Path(tmp)) for release in releases]
+        charts = [pull(helm, release, Path(tmp)) for release in releases]
+        apis = crd_api_versions(obj for chart in charts for obj in _objects(chart.template(helm, chart.release.values)))
+        rendered = [render_release(helm, dataclasses.replace(chart, api_versions=apis)) for chart in charts]
     crds = crd_schemas(obj for r in rendered for obj in r.objects)
     return [
         Rendered(

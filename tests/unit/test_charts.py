@@ -21,7 +21,8 @@ STAND_IN_HELM = textwrap.dedent(
     """\
     #!{python}
     # A stand-in for helm: `pull` copies the chart in $CHART_DIR, `template` renders a Deployment
-    # from .replicaCount, .podAnnotations, .resources and .undocumented, plus a CRD and one of its objects.
+    # from .replicaCount, .podAnnotations, .resources and .undocumented, a CRD, and one of its objects
+    # when its API is among --api-versions.
     import os, shutil, sys, yaml
     args = sys.argv[1:]
     if os.environ.get("HELM_ERROR"):
@@ -45,10 +46,14 @@ STAND_IN_HELM = textwrap.dedent(
                           "type": "object", "properties": {{"apiVersion": {{"type": "string"}}, "kind": {{"type": "string"}},
                           "metadata": {{"type": "object"}},
                           "spec": {{"type": "object", "properties": {{"size": {{"type": "integer"}}}}}}}}}}}}}}]}}}},
-            {{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {{"name": "w"}}, "spec": {{"size": values.get("size", 1)}}}},
+
             {{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": args[1]}},
              "spec": {{"replicas": values["replicaCount"], "selector": {{"matchLabels": {{"app": "demo"}}}}, "template": pod}}}},
         ]
+        apis = [args[i + 1] for i, a in enumerate(args) if a == "--api-versions"]
+        if "example.com/v1" in apis:  # like a template gated on .Capabilities.APIVersions.Has
+            docs.append({{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {{"name": "w"}},
+                          "spec": {{"size": values.get("size", 1)}}}})
         if os.environ.get("RANDOM_SECRET"):
             docs.append({{"apiVersion": "v1", "kind": "Secret", "metadata": {{"name": "generated"}},
                           "stringData": {{"password": os.urandom(8).hex()}}}})
@@ -147,7 +152,8 @@ def test_built_in_objects_are_validated_strictly():
 def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(stand_in_helm):
     values = {"replicaCount": 2, "resources": SIZED, "undocumented": "read-by-a-template", "ignored": True, "side": {"port": 81}}
     [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://charts.example", "apps", values)])
-    assert [o["kind"] for o in result.objects] == ["CustomResourceDefinition", "Widget", "Deployment"]
+    # The Widget renders because the first pass found the CRD's API and passed it as --api-versions.
+    assert [o["kind"] for o in result.objects] == ["CustomResourceDefinition", "Deployment", "Widget"]
     assert result.problems == [
         "demo: values key ignored is ignored: it is not in the chart's values.yaml and removing it changes nothing"
     ]
