@@ -19,13 +19,15 @@ import yaml
 from tests.conftest import STACKS, rendered
 from tests.engines.promtool import platform_rule_groups
 from tests.engines.tool import run
+from tools.cliconfig import Secret
 from tools.mockrun import run_program, stack_config
 from tools.render import collect
 
 SLACK, SMTP_PASSWORD = "cloud-platform:alertSlackWebhookUrl", "cloud-platform:alertSmtpPassword"
 CREDENTIALS = {
-    SLACK: "https://hooks.slack.com/services/T0000/B0000/XXXXXXXX",
-    SMTP_PASSWORD: "test-smtp-password",
+    # Set as `pulumi config set --secret` would: secure entries in the stack file.
+    SLACK: Secret("https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"),
+    SMTP_PASSWORD: Secret("test-smtp-password"),
     "cloud-platform:alertEmailTo": "oncall@example.com",
     "cloud-platform:alertEmailFrom": "alerts@example.com",
     "cloud-platform:alertSmtpSmarthost": "smtp.example.com:587",
@@ -57,7 +59,8 @@ def alertmanager_config(stack: str, mode: str) -> dict:
         releases = rendered(stack).releases
     else:
         config, secrets = stack_config(stack, CREDENTIALS)
-        releases = collect(run_program(stack, preview=False, config=config, secret_keys=[*secrets, SLACK, SMTP_PASSWORD])).releases
+        assert {SLACK, SMTP_PASSWORD} <= set(secrets)
+        releases = collect(run_program(stack, preview=False, config=config, secret_keys=secrets)).releases
     (kps,) = [r for r in releases if r["chart"] == "kube-prometheus-stack"]
     return kps["values"]["alertmanager"]["config"]
 
