@@ -125,6 +125,9 @@ def _call(node, labels_of, found: list[str]) -> set[str] | None:
         _need(vectors[0], {"le"}, "histogram_quantile", found)
         return vectors[0] - {"le"}
     if name in ("label_replace", "label_join"):
+        # label_replace(v, dst, replacement, src, regex); label_join(v, dst, separator, src...)
+        sources = [a.val for a in node.args[3:]] if name == "label_join" else [node.args[3].val]
+        _need(vectors[0], set(sources) - {""}, name, found)
         return vectors[0] | {node.args[1].val}
     return vectors[0]
 
