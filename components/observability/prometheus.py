@@ -133,7 +133,9 @@ def grafana_persistence(sizes: ObservabilitySizes, platform: Platform) -> dict:
     }
     if platform.storage_class:
         persistence["storageClassName"] = platform.storage_class
-    return {"persistence": persistence}
+    # A ReadWriteOnce volume attaches to one node: the old pod must let go before the new
+    # one starts, or a rollout onto another node waits forever on the attachment.
+    return {"persistence": persistence, "deploymentStrategy": {"type": "Recreate"}}
 
 
 def datasources(endpoints: Endpoints) -> list[dict]:

@@ -72,6 +72,6 @@ def test_prometheus_keeps_30_days_on_prod_as_seed_002_says():
 def test_grafana_has_a_10gi_volume_on_staging_and_prod_only():
     assert "persistence" not in _kps_values("dev")["grafana"]
     for stack in ("staging", "prod"):
-        assert _kps_values(stack)["grafana"]["persistence"] == {
-            "enabled": True, "type": "pvc", "accessModes": ["ReadWriteOnce"], "size": "10Gi",
-        }
+        grafana = _kps_values(stack)["grafana"]
+        assert grafana["persistence"] == {"enabled": True, "type": "pvc", "accessModes": ["ReadWriteOnce"], "size": "10Gi"}
+        assert grafana["deploymentStrategy"] == {"type": "Recreate"}
