@@ -1,7 +1,8 @@
-"""The one place the engine tests find an external tool (promtool, amtool, nginx).
+"""Where the engine tests find their external tools (promtool, amtool, nginx).
 
-A missing tool skips the test with one line naming the Debian package to install; with
-``CI=true`` it fails instead, so CI never passes by skipping (``.ci/run`` installs them).
+A missing tool goes to the suite's one skip-or-fail helper (``tests.conftest.missing_tool``):
+a skip with one line naming the Debian package, or a failure under ``CI=true``, so CI never
+passes by skipping (``.ci/run`` installs them).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import missing_tool
 
 # tool -> Debian package that ships it
 PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "nginx": "nginx-light"}
@@ -35,10 +36,8 @@ def require(name: str) -> str:
     path = find(name)
     if path:
         return path
-    message = f"{name} not found: install the Debian package {PACKAGES[name]} (apt-get install {PACKAGES[name]})"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    missing_tool(f"{name} not found: install the Debian package {PACKAGES[name]} (apt-get install {PACKAGES[name]})")
+    raise AssertionError("unreachable: missing_tool skips or fails")
 
 
 def run(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
