@@ -25,7 +25,7 @@ from components.trip_currency.catalog import (
     service_config,
     service_config_manifest,
 )
-from components.trip_currency.network import ingress_manifest, network_policies
+from components.trip_currency.network import frontend_load_balancer, ingress_manifest, network_policies
 from components.trip_currency.stores import kafka_ui_spec, trip_redis, trip_stores
 from components.workload import Workload, WorkloadArgs
 
@@ -34,9 +34,10 @@ from components.workload import Workload, WorkloadArgs
 class TripCurrencyArgs:
     """``profile.trip`` gives sizes and replicas, ``platform`` the cluster facts, and
     ``image_tag`` the tag of the ``korgosu/*`` images (resolved by the settings loader).
-    ``ingress_depends_on`` are resources the Ingress waits for: the controller's release,
-    whose IngressClass must exist before the controller can publish the Ingress status that
-    Pulumi awaits."""
+    ``ingress_depends_on`` are resources the Ingress and the frontend's load-balancer Service
+    wait for: the controller's release, whose IngressClass (and, on eks, webhook) must exist
+    before the controller can publish the status Pulumi awaits. Depending on it also makes
+    ``pulumi destroy`` delete them first, so no load balancer is orphaned."""
 
     profile: Profile
     platform: Platform
@@ -50,7 +51,8 @@ class TripCurrency(pulumi.ComponentResource):
     Creates the namespace, ``trip-service-config``, the generated ``trip-service-secrets``,
     MySQL, MongoDB, ZooKeeper and Kafka (StatefulSets with retained claims), Redis and Kafka
     UI, the three APIs and the frontend (Workloads with HPAs), the data-ingestor CronJob,
-    ``trip-service-ingress`` and the NetworkPolicies.
+    ``trip-service-ingress``, the frontend's load-balancer Service where the platform asks
+    for one, and the NetworkPolicies.
 
     Outputs: ``namespace`` and ``services`` (API and frontend Service names).
     """
@@ -90,6 +92,9 @@ class TripCurrency(pulumi.ComponentResource):
         k8s.networking.v1.Ingress(
             f"{name}-ingress", metadata=ingress["metadata"], spec=ingress["spec"], opts=after_controller
         )
+        lb = frontend_load_balancer(trip, platform)
+        if lb is not None:
+            k8s.core.v1.Service(f"{name}-frontend-nlb", metadata=lb["metadata"], spec=lb["spec"], opts=after_controller)
         for policy in network_policies(trip):
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{policy['metadata']['name']}", metadata=policy["metadata"], spec=policy["spec"], opts=inside

@@ -63,6 +63,25 @@ def ingress_manifest(trip: TripSizes, platform: Platform) -> dict:
     return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec}
 
 
+FRONTEND_LB_NAME = "service-frontend-nlb"
+
+
+def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
+    """The frontend's own load balancer where the platform provisions one (seed 004: an NLB
+    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs."""
+    if not platform.load_balancer_annotations:
+        return None
+    labels = standard_labels(FRONTEND_LB_NAME, "frontend", PART_OF, OWNER)
+    spec = {
+        "type": "LoadBalancer",
+        "allocateLoadBalancerNodePorts": False,
+        "selector": selector_labels(FRONTEND),
+        "ports": [{"name": "http", "port": FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
+    }
+    meta = metadata(FRONTEND_LB_NAME, namespace_name(trip), labels, dict(platform.load_balancer_annotations))
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
+
+
 def store_clients() -> dict[Endpoint, tuple[str, ...]]:
     """Each store and the pods (by name) that may open connections to it."""
     uses = [(a.name, a.uses) for a in APIS] + [
