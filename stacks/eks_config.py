@@ -27,12 +27,12 @@ REGIONS = (
 )  # fmt: skip
 
 # EKS minors in standard support in Nov 2026: 1.34 until 2 Dec 2026, 1.35 until 27 Mar 2027.
-# The cluster's upgrade policy is STANDARD, so a minor past standard support is refused here
-# rather than silently billed as extended support. 1.35 is the platform's target (every
-# object is validated against 1.35 schemas).
 # Ref: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html and
 # https://endoflife.date/amazon-eks (release and end-of-standard-support dates).
-KUBERNETES_VERSIONS = ("1.34", "1.35")
+# Only 1.35 is accepted: 1.34 leaves standard support within days (the STANDARD upgrade
+# policy would then force an upgrade), every object is validated against 1.35 schemas, and
+# the Cluster Autoscaler pin (chart 9.59.0, 1.35.0) must match the cluster's minor.
+KUBERNETES_VERSIONS = ("1.35",)
 
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")

@@ -170,7 +170,7 @@ KEYS: tuple[Key, ...] = (
         "kubernetesVersion",
         "string",
         "1.35",
-        "eks: Kubernetes minor of the cluster; one in EKS standard support (1.34, 1.35).",
+        "eks: Kubernetes minor of the cluster (1.35: in EKS standard support, matching the pinned Cluster Autoscaler).",
         _one_of(*eks_config.KUBERNETES_VERSIONS),
     ),
     Key("vpcCidr", "string", "10.0.0.0/16", "eks: the VPC's private IPv4 CIDR, /16 to /20.", eks_config.check_vpc_cidr),
@@ -304,7 +304,10 @@ def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) 
             continue
         values[name] = parsed
     resolved = {k.name: values.get(k.name, k.default) for k in KEYS}
-    problems += _cross_key_problems(resolved)
+    if not problems:
+        # Rules between keys only once each key is valid: a rejected value would otherwise be
+        # judged again through its default (an invalid domain reported as a missing one).
+        problems += _cross_key_problems(resolved)
     if problems:
         raise ConfigError("\n".join(problems))
     return resolved

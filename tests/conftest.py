@@ -16,10 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.mockrun import Run, run_program, stack_names  # noqa: E402
+from tools.mockrun import Run, run_program, stack_config, stack_names  # noqa: E402
 from tools.render import Rendered, collect  # noqa: E402
 
 STACKS = stack_names()
+
+
+def target_of(stack: str) -> str:
+    """The stack file's target (``kind`` when it sets none, Pulumi.yaml's default)."""
+    return stack_config(stack)[0].get("cloud-platform:target", "kind")
+
+
+KIND_STACKS = [s for s in STACKS if target_of(s) == "kind"]
+EKS_STACKS = [s for s in STACKS if target_of(s) == "eks"]
 
 
 @functools.cache
@@ -40,4 +49,11 @@ def any_run(request) -> Run:
 
 @pytest.fixture(params=STACKS)
 def stack(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=KIND_STACKS)
+def kind_stack(request) -> str:
+    """Stacks on kind only: for what exists only there (the kind cluster, ingress-nginx,
+    localhost NodePorts)."""
     return request.param

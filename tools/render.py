@@ -162,8 +162,12 @@ def summary(run: Run, rendered: Rendered, nodes: int) -> dict:
 
 
 def node_count(stack: str) -> int:
+    """Nodes DaemonSets run on: kind's control plane and workers, or on eks the system group
+    and the application group at its desired size."""
     config, secrets = stack_config(stack)
     values = validate_config(config, frozenset(secrets))
+    if values["target"] == "eks":
+        return values["systemNodes"] + values["nodeDesiredSize"]
     return 1 + values["kindWorkers"]
 
 
