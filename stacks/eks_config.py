@@ -84,27 +84,28 @@ def check_instance_types(v: str) -> str | None:
     return None if ok else "comma-separated EC2 instance types, such as t3.medium"
 
 
-def cross_key_problems(values: Mapping[str, Any]) -> list[str]:
-    """Rules between eks keys; they apply only when the target is eks."""
-    if values["target"] != "eks":
+def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[str]:
+    """Rules between eks keys; they apply only when the target is eks. A rule on a key
+    already reported as bad stays silent: its value here would be the default, not the user's."""
+    if values["target"] != "eks" or "target" in reported:
         return []
     p = PROJECT
     problems = []
     low, want, high = values["nodeMinSize"], values["nodeDesiredSize"], values["nodeMaxSize"]
-    if not low <= want <= high:
+    if not low <= want <= high and not {"nodeMinSize", "nodeDesiredSize", "nodeMaxSize"} & reported:
         problems.append(
             f"{p}:nodeDesiredSize must lie between {p}:nodeMinSize and {p}:nodeMaxSize "
             f"(got min {low}, desired {want}, max {high})"
         )
-    if not values["domain"]:
+    if not values["domain"] and "domain" not in reported:
         problems.append(f'{p}:domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")')
-    if not values["hostedZoneId"] and not values["certificateArn"]:
+    if not values["hostedZoneId"] and not values["certificateArn"] and not {"hostedZoneId", "certificateArn"} & reported:
         problems.append(
             f"{p}:certificateArn or {p}:hostedZoneId must be set for target eks "
             "(an issued ACM certificate, or the Route 53 zone that validates a new one)"
         )
     match = _CERT_ARN.fullmatch(values["certificateArn"])
-    if match and match.group(1) != values["awsRegion"]:
+    if match and match.group(1) != values["awsRegion"] and "awsRegion" not in reported:
         problems.append(
             f"{p}:certificateArn must be in {p}:awsRegion {values['awsRegion']}, the ALB's region "
             f'(got a certificate in "{match.group(1)}")'

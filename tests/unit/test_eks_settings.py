@@ -78,7 +78,6 @@ BAD = [
     ),
     (_eks(adminPrincipalArns="admin"), f'{P}adminPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "admin")'),
     (_eks(ecrKeepImages="0"), f'{P}ecrKeepImages must be an integer from 1 to 1000 (got "0")'),
-    (_eks(kubeContext="kind-x"), f"{P}kubeContext applies only to target kind; eks builds its kubeconfig from the cluster"),
     (_eks(tripImageTag="latest"), f'{P}tripImageTag must be a pinned image tag such as prod-63 (letters, digits, \'_\', \'.\', \'-\'; not "latest") (got "latest")'),
 ]
 
@@ -88,6 +87,13 @@ def test_bad_eks_config_is_one_clear_line(config, line):
     with pytest.raises(ConfigError) as err:
         validate(config)
     assert str(err.value) == line
+
+
+def test_a_kube_context_is_refused_on_eks(kubeconfig):
+    kubeconfig("kind-x")  # the context exists, so only the target rule speaks
+    with pytest.raises(ConfigError) as err:
+        validate(_eks(kubeContext="kind-x"))
+    assert str(err.value) == f"{P}kubeContext applies only to target kind; eks builds its kubeconfig from the cluster"
 
 
 def test_good_variants_are_accepted():
