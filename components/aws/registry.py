@@ -40,7 +40,7 @@ class Registry(pulumi.ComponentResource):
                     aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)
                 ],
                 tags=args.tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
             aws.ecr.LifecyclePolicy(
                 f"{name}-{repo}-lifecycle",

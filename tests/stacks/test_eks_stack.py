@@ -166,6 +166,7 @@ def test_ecr_has_an_immutable_scanned_encrypted_repository_per_built_image():
     run = _up()
     repos = {r.inputs["name"]: r.inputs for r in run.of_type("aws:ecr/repository:Repository")}
     assert set(repos) == set(built_images())
+    assert all(r.retain_on_delete for r in run.of_type("aws:ecr/repository:Repository"))
     data_key = _one(run, "aws:kms/key:Key", "data-key")
     for repo in repos.values():
         assert repo["imageTagMutability"] == "IMMUTABLE"
@@ -401,3 +402,11 @@ def test_kubeconfig_is_a_secret_output_and_feeds_the_kubernetes_provider():
     (provider,) = run.of_type("pulumi:providers:kubernetes")
     assert "/kubeconfig" in provider.secret_paths
     assert json.loads(provider.inputs["kubeconfig"])["kind"] == "Config"
+
+
+def test_every_aws_resource_goes_through_the_configured_regions_provider():
+    run = _up()
+    (provider,) = run.of_type("pulumi:providers:aws")
+    assert provider.inputs["region"] == "ap-northeast-2"
+    aws_resources = [r for r in run.registrations if r.type.startswith("aws:")]
+    assert aws_resources and all(r.provider.rsplit("::", 1)[0] == provider.urn for r in aws_resources)
