@@ -29,12 +29,16 @@ from components.aws.specs import (
     ecr_registry,
     nlb_annotations,
     storage_class_spec,
+    subnet_plan,
 )
 from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, helm_release
+from components.manifests import owner_labels
 from components.observability import addons
 from components.observability.prometheus import GRAFANA_SERVICE
+from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
 from components.platform import Platform, Tls
+from components.specs import Ownership
 from components.trip_currency.catalog import built_images
 from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
 from stacks.eks_config import EksSettings
@@ -47,6 +51,8 @@ CLUSTER_ADDONS = ("vpc-cni", "coredns", "kube-proxy")
 EBS_ADDON = "aws-ebs-csi-driver"
 KMS_DELETION_WINDOW_DAYS = 30
 KUBE_SYSTEM = "kube-system"
+# The cluster's own add-ons belong to the platform team, like ingress-nginx on kind.
+ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
 
 
 def hosts(domain: str) -> dict[str, str]:
@@ -58,7 +64,12 @@ def hosts(domain: str) -> dict[str, str]:
 def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
     """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
     NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
-    scrapers (the control plane is managed) and verified kubelet TLS."""
+    scrapers (the control plane is managed) and verified kubelet TLS.
+
+    No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
+    from their interfaces in the public subnets, so those subnets are the external sources
+    NetworkPolicies admit on the public ports."""
+    public = tuple(s.cidr for s in subnet_plan(eks.vpc_cidr, eks.az_count) if s.public)
     return Platform(
         name="eks",
         exposure="ClusterIP",
@@ -73,6 +84,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         kubelet_insecure_tls=False,
         cloud_provider="aws",
         region=eks.region,
+        ingress_namespace=None,
+        external_sources=public,
     )
 
 
@@ -152,7 +165,7 @@ def storage(settings: Settings, eks: EksSettings, cluster: EksCluster, data_key,
         tags=tags,
         opts=pulumi.ResourceOptions(provider=provider, depends_on=[cluster]),
     )
-    spec = storage_class_spec(data_key.arn)
+    spec = storage_class_spec(data_key.arn, ADDON_LABELS)
     return k8s.storage.v1.StorageClass(
         "gp3-encrypted",
         metadata=spec["metadata"],
@@ -177,6 +190,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
             settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
         ),
         after_nodes,
+        labels=ADDON_LABELS,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -185,16 +199,21 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         KUBE_SYSTEM,
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
+        labels=ADDON_LABELS,
     )
     return alb
 
 
 def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
     """Grafana, the Jaeger UI and CloudMart behind the same ALB group as Trip Currency."""
+    obs_owner, obs_part = obs_ownership.OWNER, obs_ownership.PART_OF
     routes = (
-        (Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health"), apps.obs),
-        (Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/"), apps.obs),
-        (Route("cloudmart", cloudmart.NAMESPACE, names["shop"], cloudmart_backends(), "/health"), apps.shop),
+        (Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health", obs_owner, obs_part), apps.obs),
+        (Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/", obs_owner, obs_part), apps.obs),
+        (
+            Route("cloudmart", cloudmart.NAMESPACE, names["shop"], cloudmart_backends(), "/health", cloudmart.OWNER, cloudmart.PART_OF),
+            apps.shop,
+        ),
     )
     for route, owner in routes:
         spec = route_ingress(route, platform)

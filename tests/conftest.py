@@ -7,6 +7,7 @@ runs once per session.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,14 @@ KIND_STACKS = [s for s in STACKS if target_of(s) == "kind"]
 EKS_STACKS = [s for s in STACKS if target_of(s) == "eks"]
 
 
+def missing_tool(message: str) -> None:
+    """A test needs a tool that is not installed: skip with ``message`` (one line naming the
+    package), or fail under ``CI=true``, where the tool must be there."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 @functools.cache
 def stack_run(stack: str, preview: bool) -> Run:
     return run_program(stack, preview=preview)
@@ -40,6 +49,13 @@ def stack_run(stack: str, preview: bool) -> Run:
 @functools.cache
 def rendered(stack: str) -> Rendered:
     return collect(stack_run(stack, preview=False))
+
+
+@functools.cache
+def rendered_with_demo(stack: str) -> Rendered:
+    """The stack with seed 001's FinOps demo switched on (``finopsDemo: true``)."""
+    config, secrets = stack_config(stack, {"cloud-platform:finopsDemo": "true"})
+    return collect(run_program(stack, preview=False, config=config, secret_keys=secrets))
 
 
 @pytest.fixture(params=[(s, p) for s in STACKS for p in (True, False)], ids=lambda sp: f"{sp[0]}-{'preview' if sp[1] else 'up'}")

@@ -13,13 +13,18 @@ import sys
 from pathlib import Path
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render a stack's manifests offline")
     render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     render.add_argument("--out", required=True, type=Path, help="output directory")
     sub.add_parser("preflight", help="check the tools `make up` needs")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "preflight":
@@ -32,12 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
     from stacks.settings import ConfigError
+    from tools.cliconfig import ConfigRefused
     from tools.render import render as render_stack
 
     try:
         report = render_stack(args.stack, args.out)
-    except ConfigError as err:
-        print(f"invalid configuration:\n{err}", file=sys.stderr)
+    except (ConfigError, ConfigRefused) as err:
+        # Only the problem lines, one per problem, as `pulumi up` would stop on them; no traceback.
+        print(err, file=sys.stderr)
         return 2
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0

@@ -161,11 +161,16 @@ def summary(run: Run, rendered: Rendered, nodes: int) -> dict:
     }
 
 
-def node_count(stack: str) -> int:
+def checked_config(stack: str) -> dict[str, Any]:
+    """The stack's settings as the program will load them; raises ConfigRefused (the CLI
+    refuses) or ConfigError (the loader refuses) before anything runs."""
+    config, secrets = stack_config(stack)
+    return validate_config(config, frozenset(secrets))
+
+
+def node_count(values: dict[str, Any]) -> int:
     """Nodes DaemonSets run on: kind's control plane and workers, or on eks the system group
     and the application group at its desired size."""
-    config, secrets = stack_config(stack)
-    values = validate_config(config, frozenset(secrets))
     if values["target"] == "eks":
         return values["systemNodes"] + values["nodeDesiredSize"]
     return 1 + values["kindWorkers"]
@@ -190,8 +195,9 @@ def write(rendered: Rendered, report: dict, out: Path) -> None:
 
 
 def render(stack: str, out: Path) -> dict:
+    nodes = node_count(checked_config(stack))
     run = run_program(stack, preview=False)
     rendered = collect(run)
-    report = summary(run, rendered, node_count(stack))
+    report = summary(run, rendered, nodes)
     write(rendered, report, out)
     return report

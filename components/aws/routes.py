@@ -7,19 +7,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.aws.specs import ALB
+from components.manifests import standard_labels
 from components.platform import Platform
+from components.specs import Ownership
 
 
 @dataclass(frozen=True)
 class Route:
     """``backends`` are (path prefix, Service name, Service port) in ``namespace``;
-    ``healthcheck`` is the path the load balancer probes on every backend of the route."""
+    ``healthcheck`` is the path the load balancer probes on every backend of the route;
+    ``owner`` is who runs and pays for it (``team``, ``cost-center``, ``part-of`` labels)."""
 
     name: str
     namespace: str
     host: str
     backends: tuple[tuple[str, str, int], ...]
     healthcheck: str
+    owner: Ownership
+    part_of: str
 
 
 def route_ingress(route: Route, platform: Platform) -> dict:
@@ -30,7 +35,7 @@ def route_ingress(route: Route, platform: Platform) -> dict:
         {"path": path, "pathType": "Prefix", "backend": {"service": {"name": svc, "port": {"number": port}}}}
         for path, svc, port in route.backends
     ]
-    labels = {"app.kubernetes.io/name": route.name, "app.kubernetes.io/component": "ingress", "app.kubernetes.io/managed-by": "pulumi"}
+    labels = standard_labels(route.name, "ingress", route.part_of, route.owner)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",

@@ -66,7 +66,7 @@ def subnet_tags(cluster_name: str, public: bool) -> dict[str, str]:
     return {role: "1", f"kubernetes.io/cluster/{cluster_name}": "shared"}
 
 
-def storage_class_spec(kms_key_arn: Any) -> dict:
+def storage_class_spec(kms_key_arn: Any, labels: dict[str, str]) -> dict:
     """``gp3-encrypted``, the cluster default: EBS gp3 encrypted with the platform's KMS key.
     Retain keeps the volume when its claim goes; WaitForFirstConsumer puts it in the pod's zone.
     Ref: https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md"""
@@ -75,6 +75,7 @@ def storage_class_spec(kms_key_arn: Any) -> dict:
         "kind": "StorageClass",
         "metadata": {
             "name": STORAGE_CLASS,
+            "labels": dict(labels),
             "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
         },
         "provisioner": EBS_PROVISIONER,

@@ -14,6 +14,7 @@ from components.aws import iam, specs
 from components.aws.routes import Route, route_ingress
 from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER
 from components.platform import Platform
+from components.specs import Ownership
 from tools.mockrun import Mocks, RecordingMonitor
 from tools.validate import validate_object
 
@@ -67,12 +68,12 @@ def test_subnet_plan_gives_disjoint_public_and_private_subnets_per_zone(cidr, zo
 
 
 def test_storage_class_spec_is_strict_valid():
-    validate_object(specs.storage_class_spec("arn:aws:kms:ap-northeast-2:1:key/x"))
+    validate_object(specs.storage_class_spec("arn:aws:kms:ap-northeast-2:1:key/x", {"team": "platform"}))
 
 
 def test_route_ingress_keeps_the_platform_annotations_and_sets_its_own_health_check():
     platform = Platform("eks", "ClusterIP", "alb", ingress_annotations=tuple(specs.alb_annotations("arn:cert").items()))
-    ingress = route_ingress(Route("grafana", "monitoring", "grafana.example.org", (("/", "grafana", 80),), "/api/health"), platform)
+    ingress = route_ingress(Route("grafana", "monitoring", "grafana.example.org", (("/", "grafana", 80),), "/api/health", Ownership("platform", "CC-2000"), "observability"), platform)
     validate_object(ingress)
     annotations = ingress["metadata"]["annotations"]
     assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/api/health"
