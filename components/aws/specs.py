@@ -126,12 +126,18 @@ SYSTEM_SELECTOR = {"role": "system"}
 def alb_controller_values(cluster_name: str, region: str, vpc_id: Any, role_arn: Any, service_account: str) -> dict:
     """aws-load-balancer-controller chart values (v3.5.0 values.yaml keys): two replicas on the
     system nodes, the IRSA service account, and the VPC given (no IMDS lookup).
+
+    The Service mutator webhook is off: it intercepts every Service creation with
+    ``failurePolicy: Fail``, so while the controller is not ready no Service at all (ClusterIP
+    ones included) could be created. The frontend's NLB is claimed through its
+    ``aws-load-balancer-type: external`` annotation instead, which needs no webhook.
     Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/helm/aws-load-balancer-controller/values.yaml"""
     return {
         "clusterName": cluster_name,
         "region": region,
         "vpcId": vpc_id,
         "replicaCount": 2,
+        "enableServiceMutatorWebhook": False,
         "serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)},
         "resources": CONTROLLER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,

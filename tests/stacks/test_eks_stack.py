@@ -378,6 +378,8 @@ def test_controller_chart_pin_and_values():
     assert alb["values"]["clusterName"] == "trip-service-cluster"
     assert alb["values"]["region"] == "ap-northeast-2"
     assert alb["values"]["vpcId"] == "network-vpc-id"
+    # No cluster-wide Service webhook that could block ClusterIP Services while it starts.
+    assert alb["values"]["enableServiceMutatorWebhook"] is False
     ca = releases["cluster-autoscaler"]
     assert ca["version"].startswith("9.59.") and ca["repository"] == "https://kubernetes.github.io/autoscaler"
 
