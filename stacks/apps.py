@@ -25,6 +25,8 @@ def cloudmart_scrape() -> PodScrape:
         (("app.kubernetes.io/part-of", cloudmart.PART_OF),),
         port="metrics",
         part_of=cloudmart.PART_OF,
+        # The exporter's series carry no labels: ``app`` tells the five services apart.
+        pod_labels=("app",),
     )
 
 
@@ -44,7 +46,7 @@ def deploy_apps(
 ) -> Apps:
     """Declare the apps; ``controller`` is what Ingresses and load-balancer Services wait for
     (and what outlives them on destroy)."""
-    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=opts)
+    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform, ingress_depends_on=controller), opts=opts)
     obs = ObservabilityStack(
         "observability",
         ObservabilityArgs(

@@ -56,9 +56,9 @@ ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "
 
 
 def hosts(domain: str) -> dict[str, str]:
-    """The names the shared ALB serves: Trip Currency on the domain itself (seed 004), the
-    rest on subdomains."""
-    return {"trip": domain, "grafana": f"grafana.{domain}", "jaeger": f"jaeger.{domain}", "shop": f"shop.{domain}"}
+    """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
+    own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
+    return {"trip": domain, "grafana": f"grafana.{domain}", "jaeger": f"jaeger.{domain}"}
 
 
 def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
@@ -205,30 +205,21 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
 
 
 def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
-    """Grafana, the Jaeger UI and CloudMart behind the same ALB group as Trip Currency."""
-    obs_owner, obs_part = obs_ownership.OWNER, obs_ownership.PART_OF
+    """Grafana and the Jaeger UI behind the same ALB group as Trip Currency and CloudMart
+    (whose components declare their own Ingresses from the platform data)."""
+    owner, part_of = obs_ownership.OWNER, obs_ownership.PART_OF
     routes = (
-        (Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health", obs_owner, obs_part), apps.obs),
-        (Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/", obs_owner, obs_part), apps.obs),
-        (
-            Route("cloudmart", cloudmart.NAMESPACE, names["shop"], cloudmart_backends(), "/health", cloudmart.OWNER, cloudmart.PART_OF),
-            apps.shop,
-        ),
+        Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health", owner, part_of),
+        Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/", owner, part_of),
     )
-    for route, owner in routes:
+    for route in routes:
         spec = route_ingress(route, platform)
         k8s.networking.v1.Ingress(
             f"{route.name}-ingress",
             metadata=spec["metadata"],
             spec=spec["spec"],
-            opts=pulumi.ResourceOptions(provider=k8s_provider, depends_on=[alb, owner]),
+            opts=pulumi.ResourceOptions(provider=k8s_provider, depends_on=[alb, apps.obs]),
         )
-
-
-def cloudmart_backends() -> tuple[tuple[str, str, int], ...]:
-    """The services seed 000 publishes (user, product, order), each under its own prefix;
-    their nginx answers on any path."""
-    return tuple((f"/{e.name.removesuffix('-service')}", e.name, 80) for e in cloudmart.SERVICES if e.node_port)
 
 
 def build(settings: Settings) -> dict[str, object]:
@@ -257,7 +248,7 @@ def build(settings: Settings) -> dict[str, object]:
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
     apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
     public_routes(names, platform, apps, alb, k8s_provider)
-    urls = {key: f"https://{host}" for key, host in names.items()}
+    urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}
     return {
         "clusterName": settings.cluster_name,
         **app_outputs(settings, apps, urls),

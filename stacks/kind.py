@@ -142,6 +142,8 @@ def scrape_targets() -> tuple[PodScrape, ...]:
             INGRESS_NAMESPACE,
             (("app.kubernetes.io/name", "ingress-nginx"), ("app.kubernetes.io/component", "controller")),
             port="metrics",
+            # ``namespace`` on request metrics is the Ingress's namespace, not the controller's.
+            honor_labels=True,
         ),
     )
 
@@ -204,7 +206,7 @@ def build(settings: Settings) -> dict[str, object]:
     apps = deploy_apps(settings, platform, scrape_targets(), on_cluster, controller=(ingress,))
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
-        **app_outputs(settings, apps, {**cloudmart.urls(), **apps.obs.urls}),
+        **app_outputs(settings, apps, {**cloudmart.urls(platform), **apps.obs.urls}),
         "ingressRelease": ingress.urn,
     }
     if kubeconfig is not None:

@@ -322,16 +322,18 @@ def test_grafana_jaeger_and_cloudmart_share_the_alb_group_on_hosts_under_the_dom
     expected = {
         "grafana": ("monitoring", "grafana.2025teamproject.store", "/api/health"),
         "jaeger-ui": ("tracing", "jaeger.2025teamproject.store", "/"),
-        "cloudmart": ("cloudmart", "shop.2025teamproject.store", "/health"),
+        "cloudmart-ingress": ("cloudmart", "2025teamproject.store", "/health"),
     }
     for name, (namespace, host, health) in expected.items():
         o = ingresses[name]
         assert o["metadata"]["namespace"] == namespace
+        assert o["spec"]["ingressClassName"] == "alb"
         assert o["spec"]["rules"][0]["host"] == host
         assert o["metadata"]["annotations"][ALB + "group.name"] == "trip-service-alb"
         assert o["metadata"]["annotations"][ALB + "healthcheck-path"] == health
-    backends = {p["path"]: p["backend"]["service"]["name"] for p in ingresses["cloudmart"]["spec"]["rules"][0]["http"]["paths"]}
-    assert backends == {"/user": "user-service", "/product": "product-service", "/order": "order-service"}
+    backends = {p["path"]: p["backend"]["service"]["name"] for p in ingresses["cloudmart-ingress"]["spec"]["rules"][0]["http"]["paths"]}
+    assert backends["/cloudmart/user"] == "user-service"
+    assert set(ingresses) == {"trip-service-ingress", "cloudmart-ingress", "grafana", "jaeger-ui"}
 
 
 def test_no_service_on_eks_opens_node_ports():
@@ -365,7 +367,7 @@ def test_ingresses_and_load_balancers_wait_for_the_controller_which_waits_for_th
     fronted = run.of_type("kubernetes:networking.k8s.io/v1:Ingress") + [
         r for r in run.of_type("kubernetes:core/v1:Service") if r.inputs["spec"].get("type") == "LoadBalancer"
     ]
-    assert len(fronted) == 5
+    assert len(fronted) == 5  # four Ingresses and the NLB Service
     for reg in fronted:
         # Created after the controller, so deleted before it: no ALB or NLB is orphaned.
         assert controller.urn in reg.dependencies, reg.name
@@ -412,3 +414,12 @@ def test_every_aws_resource_goes_through_the_configured_regions_provider():
     assert provider.inputs["region"] == "ap-northeast-2"
     aws_resources = [r for r in run.registrations if r.type.startswith("aws:")]
     assert aws_resources and all(r.provider.rsplit("::", 1)[0] == provider.urn for r in aws_resources)
+
+
+def test_urls_name_the_https_hosts_and_cloudmarts_paths_without_node_ports():
+    urls = _up().outputs["urls"]
+    assert urls["grafana"] == "https://grafana.2025teamproject.store"
+    assert urls["jaeger"] == "https://jaeger.2025teamproject.store"
+    assert urls["trip"] == "https://2025teamproject.store"
+    assert urls["user-service-ingress"] == "https://2025teamproject.store/cloudmart/user"
+    assert not [u for u in urls.values() if "localhost" in u]
