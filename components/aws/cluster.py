@@ -23,6 +23,9 @@ from components.aws.specs import NODE_DISK_GIB, SYSTEM_INSTANCE_TYPE, SYSTEM_SEL
 
 # Every control-plane log type. Ref: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# EKS writes them to /aws/eks/<name>/cluster, creating it without expiry when it is missing;
+# created here first, the group keeps a month (audit logs grow fast).
+LOG_RETENTION_DAYS = 30
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
@@ -47,7 +50,7 @@ class EksClusterArgs:
 
 class EksCluster(pulumi.ComponentResource):
     """EKS control plane (API authentication, OIDC provider, KMS-encrypted secrets, every
-    control-plane log, STANDARD upgrade policy), an on-demand system node group of fixed size
+    control-plane log into a log group with a retention, STANDARD upgrade policy), an on-demand system node group of fixed size
     and an application node group (on-demand or spot) that the Cluster Autoscaler scales.
 
     Outputs: ``kubeconfig`` (secret), ``oidc_provider_arn``, ``oidc_issuer``.
@@ -66,7 +69,12 @@ class EksCluster(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(f"{name}-node-{arn.rsplit('/', 1)[-1]}", role=node_role.name, policy_arn=arn, opts=child)
             for arn in NODE_POLICIES
         ]
-        self.cluster = eks.Cluster(f"{name}-eks", **cluster_args(args), opts=child)
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/eks/{args.name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=args.tags, opts=child
+        )
+        self.cluster = eks.Cluster(
+            f"{name}-eks", **cluster_args(args), opts=pulumi.ResourceOptions(parent=self, depends_on=[logs])
+        )
         groups = (
             ("system", NodeGroupSizes((SYSTEM_INSTANCE_TYPE,), "ON_DEMAND", *(args.system_nodes,) * 3), SYSTEM_SELECTOR),
             ("app", args.app_nodes, {"role": "app"}),

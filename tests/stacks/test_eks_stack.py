@@ -105,6 +105,9 @@ def test_cluster_is_1_35_api_auth_oidc_kms_logs_standard_support_named_explicitl
     assert i["skipDefaultNodeGroup"] is True
     assert "storageClasses" not in i
     assert set(i["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+    (logs,) = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert logs.inputs["name"] == "/aws/eks/trip-service-cluster/cluster" and logs.inputs["retentionInDays"] == 30
+    assert logs.urn in cluster.dependencies  # exists before EKS would create it without expiry
     secrets_key = _one(run, "aws:kms/key:Key", "eks-secrets-key")
     assert i["encryptionConfigKeyArn"] == f"arn:aws:mock:::key/{secrets_key.name}"
 
