@@ -313,3 +313,67 @@ def test_chart_values_not_known_until_the_update_are_skipped_not_fatal():
     assert stack_violations("kind-conveniences-off-eks", _on_eks(metrics)) == [
         "chart metrics-server: values args[0] passes --kubelet-insecure-tls"
     ]
+
+
+# On the eks stack itself (captured): each eks rule passes as declared, and fails once the
+# object it guards is broken the way the rule forbids.
+def _eks_stack_violations(policy: str, break_it) -> list[str]:
+    regs = registrations("eks")
+    break_it(regs)
+    return stack_violations(policy, regs)
+
+
+def _eks_object(regs: list[Registration], kind: str, name: str) -> Registration:
+    return next(r for r in regs if r.type.endswith(f":{kind}") and name in ((r.inputs.get("metadata") or {}).get("name"), r.inputs.get("chart")))
+
+
+@case("eks-pinned-images", "pass")
+@case("eks-encrypted-retained-storage", "pass")
+@case("eks-ingress-https", "pass")
+@case("eks-no-nodeport-services", "pass")
+@case("kind-conveniences-off-eks", "pass")
+@pytest.mark.parametrize("policy", EKS_POLICIES)
+def test_the_eks_stack_as_declared_passes_the_eks_rules(policy):
+    assert target(stack_args(registrations("eks"))) == "eks"
+    assert _eks_stack_violations(policy, lambda regs: None) == []
+
+
+def _set_image(regs, tag):
+    container = pod(_eks_object(regs, "Deployment", "service-currency"))["containers"][0]
+    container["image"] = container["image"].rsplit(":", 1)[0] + f":{tag}"
+
+
+def _delete_reclaim(regs):
+    _eks_object(regs, "StorageClass", "gp3-encrypted").inputs["reclaimPolicy"] = "Delete"
+
+
+def _drop_redirect(regs):
+    del _eks_object(regs, "Ingress", "trip-service-ingress").inputs["metadata"]["annotations"]["alb.ingress.kubernetes.io/ssl-redirect"]
+
+
+def _node_port(regs):
+    _eks_object(regs, "Service", "service-frontend").inputs["spec"]["type"] = "NodePort"
+
+
+def _insecure_kubelet(regs):
+    _eks_object(regs, "Chart", "metrics-server").inputs["values"]["args"] = ["--kubelet-insecure-tls"]
+
+
+@case("eks-pinned-images", "fail")
+@case("eks-encrypted-retained-storage", "fail")
+@case("eks-ingress-https", "fail")
+@case("eks-no-nodeport-services", "fail")
+@case("kind-conveniences-off-eks", "fail")
+@pytest.mark.parametrize(
+    "policy,break_it,expected",
+    [
+        ("eks-pinned-images", lambda regs: _set_image(regs, "latest"), "service-currency: image "),
+        ("eks-encrypted-retained-storage", _delete_reclaim, "StorageClass gp3-encrypted has reclaimPolicy 'Delete', expected Retain"),
+        ("eks-ingress-https", _drop_redirect, "Ingress trip-service-ingress does not redirect HTTP to HTTPS"),
+        ("eks-no-nodeport-services", _node_port, "Service service-frontend is of type NodePort"),
+        ("kind-conveniences-off-eks", _insecure_kubelet, "chart metrics-server: values args[0] passes --kubelet-insecure-tls"),
+    ],
+)
+def test_breaking_a_guarded_eks_object_fails(policy, break_it, expected):
+    [message] = _eks_stack_violations(policy, break_it)
+    assert message.startswith(expected)
