@@ -84,8 +84,9 @@ class Plan:
     ACM certificates the stack requests (validated by DNS). ``certificate_arns``: existing
     certificates load balancers reference (only when the stack requests none itself).
     ``hosted_zone_ids``: Route 53 zones the stack writes records into; ``creates_zone`` when it
-    makes its own. ``nat_gateways``: NAT gateways (one Elastic IP each); ``eip_names``: the
-    ``Name`` tags of the Elastic IPs the stack allocates, to recognise them once they exist.
+    makes its own. ``nat_gateways``: NAT gateways (one Elastic IP each); ``eip_tags``: the tags
+    every Elastic IP of the stack carries, to recognise them once they exist (a re-run needs
+    no new address for them).
     """
 
     repositories: tuple[str, ...] = ()
@@ -95,7 +96,7 @@ class Plan:
     hosted_zone_ids: tuple[str, ...] = ()
     creates_zone: bool = False
     nat_gateways: int = 0
-    eip_names: tuple[str, ...] = ()
+    eip_tags: tuple[tuple[str, str], ...] = ()
     region: str | None = None
 
 
@@ -112,7 +113,7 @@ def plan_from_run(run: RunLike) -> Plan:
         hosted_zone_ids=_unique(_zone_id(r.inputs.get("zoneId")) for r in _of(regs, ROUTE53_RECORD) if r.inputs.get("zoneId")),
         creates_zone=bool(_of(regs, ROUTE53_ZONE)),
         nat_gateways=len(_of(regs, NAT_GATEWAY)),
-        eip_names=_unique(n for r in _of(regs, ELASTIC_IP) if (n := (r.inputs.get("tags") or {}).get("Name"))),
+        eip_tags=_common_tags(_of(regs, ELASTIC_IP)),
         region=_region(regs, images, arns),
     )
 
@@ -156,6 +157,12 @@ def _images(regs: list[RegistrationLike]) -> tuple[Image, ...]:
                 key = (match["repo"], match["tag"], match["digest"], match["region"])
                 found.setdefault(key, []).append(_owner(reg))
     return tuple(Image(repo, tag, digest, region, tuple(dict.fromkeys(users))) for (repo, tag, digest, region), users in found.items())
+
+
+def _common_tags(regs: list[RegistrationLike]) -> tuple[tuple[str, str], ...]:
+    """The (key, value) tags all of ``regs`` share; empty when any has none."""
+    tag_sets = [set((r.inputs.get("tags") or {}).items()) for r in regs]
+    return tuple(sorted(set.intersection(*tag_sets))) if tag_sets else ()
 
 
 def _cert_domains(inputs: dict[str, Any]) -> list[str]:

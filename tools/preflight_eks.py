@@ -155,7 +155,7 @@ def eip_row(sess: boto3.Session, plan: Plan, region: str, quota: QuotaLookup = e
     if plan.nat_gateways == 0:
         return Row("elastic IPs", OK, "the stack creates no NAT gateway")
     addresses = sess.client("ec2", region_name=region).describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}])["Addresses"]
-    ours = sum(1 for a in addresses if _tag(a, "Name") in plan.eip_names)
+    ours = sum(1 for a in addresses if plan.eip_tags and set(plan.eip_tags) <= _tags(a))
     needed = max(plan.nat_gateways - ours, 0)
     limit = quota(sess, region)
     usage = f"{len(addresses)} allocated in {region}, the stack needs {needed} more for {plan.nat_gateways} NAT gateway(s)"
@@ -167,8 +167,8 @@ def eip_row(sess: boto3.Session, plan: Plan, region: str, quota: QuotaLookup = e
     return Row("elastic IPs", OK, f"{usage}, quota {limit:g}")
 
 
-def _tag(resource: dict[str, Any], key: str) -> str | None:
-    return next((t["Value"] for t in resource.get("Tags") or [] if t["Key"] == key), None)
+def _tags(resource: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(t["Key"], t["Value"]) for t in resource.get("Tags") or []}
 
 
 def checks(sess: boto3.Session, plan: Plan, caller: Caller, quota: QuotaLookup = eip_quota) -> list[Row]:

@@ -85,12 +85,13 @@ def test_hosted_zone_ids_come_from_the_records_the_stack_writes():
     assert plan.creates_zone is False
 
 
-def test_nat_gateways_are_counted_and_their_eip_names_kept():
+def test_nat_gateways_are_counted_and_the_tags_of_their_eips_kept():
+    tags = {"project": "cloud-platform", "cluster": "trip-service-cluster"}
     regs = [reg("aws:ec2/natGateway:NatGateway", f"nat-{az}") for az in "ab"]
-    regs += [reg("aws:ec2/eip:Eip", f"eip-{az}", domain="vpc", tags={"Name": f"trip-service-cluster-nat-{az}"}) for az in "ab"]
+    regs += [reg("aws:ec2/eip:Eip", f"eip-{az}", domain="vpc", tags={**tags, "Name": f"nat-{az}"}) for az in "ab"]
     plan = plan_from_run(run(*regs))
     assert plan.nat_gateways == 2
-    assert plan.eip_names == ("trip-service-cluster-nat-a", "trip-service-cluster-nat-b")
+    assert plan.eip_tags == (("cluster", "trip-service-cluster"), ("project", "cloud-platform"))
 
 
 def test_region_comes_from_an_explicit_aws_provider_first():

@@ -172,9 +172,12 @@ def test_a_private_zone_cannot_validate_a_public_certificate(aws):
 # --- Elastic IPs ---------------------------------------------------------------------------
 
 
-def allocate(aws, count: int, name: str = "someone-else") -> None:
+STACK_TAGS = (("cluster", "trip-service-cluster"), ("project", "cloud-platform"))
+
+
+def allocate(aws, count: int, tags: tuple[tuple[str, str], ...] = (("project", "another"),)) -> None:
     for _ in range(count):
-        spec = [{"ResourceType": "elastic-ip", "Tags": [{"Key": "Name", "Value": name}]}]
+        spec = [{"ResourceType": "elastic-ip", "Tags": [{"Key": k, "Value": v} for k, v in tags]}]
         aws.client("ec2").allocate_address(Domain="vpc", TagSpecifications=spec)
 
 
@@ -191,10 +194,11 @@ def test_too_few_elastic_ips_left_blocks(aws):
 
 
 def test_the_stacks_own_elastic_ips_are_not_needed_twice(aws):
-    allocate(aws, 3)
-    allocate(aws, 2, name="trip-service-cluster-nat")
-    row = pf.eip_row(aws, Plan(nat_gateways=2, eip_names=("trip-service-cluster-nat",)), REGION, quota(5))
-    assert row.status == pf.OK and "needs 0 more" in row.detail
+    allocate(aws, 2)
+    allocate(aws, 1, tags=(*STACK_TAGS, ("Name", "nat-a")))  # already deployed: the stack's own
+    allocate(aws, 1, tags=(("project", "cloud-platform"),))  # shares one tag only: not the stack's
+    row = pf.eip_row(aws, Plan(nat_gateways=2, eip_tags=STACK_TAGS), REGION, quota(5))
+    assert row.status == pf.OK and "4 allocated" in row.detail and "needs 1 more" in row.detail
 
 
 def test_an_unknown_quota_is_judged_against_the_default_of_five(aws):
