@@ -161,6 +161,11 @@ def test_no_hosted_zone_for_the_domain_blocks(aws):
     assert row.status == pf.FAIL and "no Route 53 hosted zone" in row.detail
 
 
+def test_a_zone_the_stack_creates_asks_for_delegation_without_blocking(aws):
+    [row] = pf.certificate_rows(aws, Plan(certificate_domains=(DOMAIN,), hosted_zone_ids=("mock-zone",), creates_zone=True), REGION)
+    assert row.status == pf.WARN and "delegate" in row.detail
+
+
 def test_a_private_zone_cannot_validate_a_public_certificate(aws):
     vpc = aws.client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     zone = aws.client("route53").create_hosted_zone(Name=DOMAIN, CallerReference="1", VPC={"VPCRegion": REGION, "VPCId": vpc}, HostedZoneConfig={"PrivateZone": True})
