@@ -218,11 +218,11 @@ class PlanError(Exception):
 def _plan_for(stack: str) -> Plan:
     """Run the stack's program under mocks (offline) and read what it deploys."""
     from stacks.settings import ConfigError
-    from tools.mockrun import run_program, stack_names
+    from tools.mockrun import ConfigRefused, run_program, stack_names
 
     if stack not in stack_names():
         raise PlanError(f"no Pulumi.{stack}.yaml: expected one of {', '.join(stack_names())}")
     try:
         return plan_from_run(run_program(stack, preview=False))
-    except ConfigError as err:
+    except (ConfigError, ConfigRefused) as err:
         raise PlanError(f"invalid configuration of stack {stack}:\n{err}") from None

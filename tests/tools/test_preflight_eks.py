@@ -18,6 +18,7 @@ from tools import preflight_eks as pf
 from tools.__main__ import main
 from tools.awsenv import Caller
 from tools.eks_plan import Image, Plan
+from tools.mockrun import stack_names
 
 CALLER = Caller(MOTO_ACCOUNT, f"arn:aws:iam::{MOTO_ACCOUNT}:user/moto", REGION)
 DOMAIN = "2025teamproject.store"
@@ -246,3 +247,9 @@ def test_preflight_without_a_target_is_still_the_kind_tool_check(monkeypatch):
     monkeypatch.setattr(preflight, "main", lambda: 7)
     assert main(["preflight"]) == 7
     assert main(["preflight", "kind"]) == 7
+
+
+def test_a_stack_without_a_stack_file_stops_with_one_line(aws, capsys):
+    assert pf.run(Namespace(profile=None), stack="nope", quota=quota(5)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"preflight eks: no Pulumi.nope.yaml: expected one of {', '.join(stack_names())}"]
