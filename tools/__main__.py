@@ -17,7 +17,7 @@ from pathlib import Path
 from tools import bootstrap_backend, preflight_eks
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render a stack's manifests offline")
@@ -27,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
     preflight_eks.add_arguments(preflight_parser)
     bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "preflight" and args.target == "eks":
@@ -43,12 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
     from stacks.settings import ConfigError
+    from tools.cliconfig import ConfigRefused
     from tools.render import render as render_stack
 
     try:
         report = render_stack(args.stack, args.out)
-    except ConfigError as err:
-        print(f"invalid configuration:\n{err}", file=sys.stderr)
+    except (ConfigError, ConfigRefused) as err:
+        # Only the problem lines, one per problem, as `pulumi up` would stop on them; no traceback.
+        print(err, file=sys.stderr)
         return 2
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
