@@ -6,6 +6,8 @@ session can never be used by a test.
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -84,3 +86,14 @@ class WriteRecorder:
 def writes(aws) -> WriteRecorder:
     """Records every non-read operation the ``aws`` session's clients make."""
     return WriteRecorder(aws)
+
+
+def push_image(session: boto3.Session, repo: str, tag: str) -> None:
+    """Put a minimal image manifest under ``tag`` (moto stores it like a docker push)."""
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "0" * 64},
+        "layers": [],
+    }
+    session.client("ecr").put_image(repositoryName=repo, imageManifest=json.dumps(manifest), imageTag=tag)

@@ -8,12 +8,11 @@ the live check.
 from __future__ import annotations
 
 import dataclasses
-import json
 from argparse import Namespace
 
 import pytest
 
-from tests.tools.conftest import MOTO_ACCOUNT, REGION
+from tests.tools.conftest import MOTO_ACCOUNT, REGION, push_image as push
 from tools import preflight_eks as pf
 from tools.__main__ import main
 from tools.awsenv import Caller
@@ -26,16 +25,6 @@ DOMAIN = "2025teamproject.store"
 
 def image(repo: str, tag: str) -> Image:
     return Image(repo, tag, None, REGION, (f"Deployment trip-service-prod/{repo}",))
-
-
-def push(aws, repo: str, tag: str) -> None:
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "0" * 64},
-        "layers": [],
-    }
-    aws.client("ecr").put_image(repositoryName=repo, imageManifest=json.dumps(manifest), imageTag=tag)
 
 
 def quota(value: float | None):
