@@ -5,6 +5,8 @@ Commands:
   preflight                  check docker, kind and pulumi before ``make up``
   policy <stack>             run the policy pack offline on the stack (exit 1 on a mandatory violation)
   charts [<stack> ...]       render every pinned chart with helm and validate it (exit 3: skipped, no helm/network)
+  preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
+  bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+from tools import bootstrap_backend, preflight_eks
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
@@ -21,11 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a stack's manifests offline")
     render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     render.add_argument("--out", required=True, type=Path, help="output directory")
-    sub.add_parser("preflight", help="check the tools `make up` needs")
     policy = sub.add_parser("policy", help="run the policy pack offline on a stack")
     policy.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     charts = sub.add_parser("charts", help="render every pinned chart with helm and validate the objects")
     charts.add_argument("stacks", nargs="*", help="stack names (default: every stack)")
+    preflight_parser = sub.add_parser("preflight", help="check the tools `make up` needs; `preflight eks`: the AWS account before `pulumi up -s eks`")
+    preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
+    preflight_eks.add_arguments(preflight_parser)
+    bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
     return parser
 
 
@@ -33,10 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    if args.command == "preflight" and args.target == "eks":
+        return preflight_eks.run(args)
     if args.command == "preflight":
         from tools import preflight
 
         return preflight.main()
+    if args.command == "bootstrap-backend":
+        return bootstrap_backend.run(args)
 
     from tools.mockrun import stack_names
 
