@@ -3,6 +3,9 @@
 Commands:
   render <stack> --out DIR   write every manifest the stack declares, plus summary.json
   preflight                  check docker, kind and pulumi before ``make up``
+  cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
+  diff --base REF [--stack S ...] [--format text|markdown]
+                             manifest and cost diff against a git ref; exits 1 on the budget guard
 """
 
 from __future__ import annotations
@@ -20,6 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     render.add_argument("--out", required=True, type=Path, help="output directory")
     sub.add_parser("preflight", help="check the tools `make up` needs")
+    cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
+    cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
+    cost.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    diff = sub.add_parser("diff", help="objects and cost changed against a git ref, per stack")
+    diff.add_argument("--base", required=True, help="git ref to compare with (branch, tag, HEAD~1, ...)")
+    diff.add_argument("--stack", action="append", dest="stacks", help="a stack to diff (repeatable; default: all)")
+    diff.add_argument("--format", choices=("text", "markdown"), default="text")
     args = parser.parse_args(argv)
 
     if args.command == "preflight":
@@ -29,8 +39,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from tools.mockrun import stack_names
 
+    if args.command == "diff":
+        return _diff(parser, args, stack_names())
     if args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
+    if args.command == "cost":
+        from tools.cost import estimate_stack, format_estimate
+
+        sys.stdout.write(format_estimate(estimate_stack(args.stack), args.format))
+        return 0
+
     from stacks.settings import ConfigError
     from tools.render import render as render_stack
 
@@ -41,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
+
+
+def _diff(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
+    from tools.diff import format_markdown, format_text, run_diff
+
+    unknown = [s for s in args.stacks or [] if s not in known]
+    if unknown:
+        parser.error(f"unknown stack {unknown[0]!r}: expected one of {', '.join(known)}")
+    diffs = run_diff(args.base, args.stacks)
+    sys.stdout.write((format_markdown if args.format == "markdown" else format_text)(diffs, args.base))
+    problems = [p for d in diffs for p in d.problems]
+    for problem in problems:
+        print(f"budget guard: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
