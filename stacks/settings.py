@@ -13,10 +13,12 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from components.observability.options import Alerting, Features, Pricing
 from components.profiles import PROFILES, Profile
+from stacks.kubeconfig import read_kubeconfig
 
 PROJECT = "cloud-platform"
 
@@ -56,6 +58,12 @@ def _dns_label(v: str) -> str | None:
     return None if _DNS_LABEL.match(v) else "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
 
 
+def _readable(number: float) -> str:
+    """A bound as people write it: 10000000, 0.01 (never 1e+07)."""
+    text = format(Decimal(repr(float(number))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _decimal(lo: float, hi: float) -> Callable[[Any], str | None]:
     """Pulumi.yaml has no decimal type, so prices are strings parsed here."""
 
@@ -64,7 +72,7 @@ def _decimal(lo: float, hi: float) -> Callable[[Any], str | None]:
             ok = lo <= float(v) <= hi and v.strip() == v
         except ValueError:
             ok = False
-        return None if ok else f"a decimal number from {lo:g} to {hi:g}"
+        return None if ok else f"a decimal number from {_readable(lo)} to {_readable(hi)}"
 
     return check
 
@@ -86,8 +94,27 @@ def _image_tag(v: str) -> str | None:
     return "a pinned image tag such as prod-63 (letters, digits, '_', '.', '-'; not \"latest\")"
 
 
+_HOST_PORT = re.compile(r"([A-Za-z0-9.-]+):(\d{1,5})")
+
+
+def _host_port(v: str) -> str | None:
+    match = _HOST_PORT.fullmatch(v)
+    if v == "" or (match and 1 <= int(match.group(2)) <= 65535):
+        return None
+    return "host:port with a port from 1 to 65535 (or empty)"
+
+
 def _context_name(v: str) -> str | None:
-    return None if v == "" or (len(v) <= 253 and v.strip() == v) else "a kubeconfig context name without surrounding spaces"
+    """The context must exist in the kubeconfig the provider reads, or every resource would be
+    declared against a cluster that is not there."""
+    if v == "":
+        return None
+    if len(v) > 253 or v.strip() != v:
+        return "a kubeconfig context name without surrounding spaces"
+    kubeconfig = read_kubeconfig()
+    if v in kubeconfig.contexts:
+        return None
+    return f"an existing kubeconfig context ({kubeconfig.describe()})"
 
 
 KEYS: tuple[Key, ...] = (
@@ -152,7 +179,7 @@ KEYS: tuple[Key, ...] = (
         "string",
         "",
         "SMTP server for alert e-mail, host:port.",
-        _optional(r"[A-Za-z0-9.-]+:\d{1,5}", "host:port"),
+        _host_port,
     ),
     Key("alertSmtpPassword", "string", "", "SMTP password for alert e-mail (secret).", secret=True),
     Key("opencost", "boolean", False, "Install OpenCost, reading the platform's Prometheus and the configured prices."),
@@ -195,10 +222,22 @@ class Settings:
         return self.kube_context is None
 
 
+def _is_list_or_object(raw: str) -> bool:
+    """The CLI hands a YAML list or map over as JSON text; a string key must not take one."""
+    if not raw.lstrip().startswith(("[", "{")):
+        return False
+    try:
+        return isinstance(json.loads(raw), (list, dict))
+    except ValueError:
+        return False
+
+
 def _parse(key: Key, raw: Any) -> tuple[Any, str | None]:
     """Turn a raw config value (CLI values are strings) into the key's type, or report why not."""
     if key.kind == "string":
-        return (raw, None) if isinstance(raw, str) else (None, "a string")
+        if not isinstance(raw, str):
+            return None, "a string"
+        return (None, "a string, not a list or an object") if _is_list_or_object(raw) else (raw, None)
     if key.kind == "integer":
         if isinstance(raw, bool):
             return None, "an integer"
@@ -220,53 +259,71 @@ def _shown(key: Key, raw: Any) -> str:
     return "[secret]" if key.secret else json.dumps(raw) if not isinstance(raw, str) else f'"{raw}"'
 
 
+def _unknown_key(name: str) -> str:
+    near = difflib.get_close_matches(name, KEYS_BY_NAME, n=1, cutoff=0.5)
+    hint = f'; did you mean "{PROJECT}:{near[0]}"?' if near else f"; valid keys: {', '.join(KEYS_BY_NAME)}"
+    return f"{PROJECT}:{name} is not a known key{hint}"
+
+
+def _check_one(key: Key, value: Any, is_secret: bool) -> tuple[Any, str | None]:
+    """The parsed value, or the one line that says what is wrong (a secret's value never shown)."""
+    if key.secret and not is_secret:
+        return None, f"{PROJECT}:{key.name} must be a secret: set it with `pulumi config set --secret {key.name} ...`"
+    parsed, expected = _parse(key, value)
+    if expected is None and key.check is not None:
+        expected = key.check(parsed)
+    if expected is not None:
+        return None, f"{PROJECT}:{key.name} must be {expected} (got {_shown(key, value)})"
+    return parsed, None
+
+
 def validate(raw: Mapping[str, Any], secret_keys: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Check raw ``{"cloud-platform:key": value}`` config; return parsed values by short name.
 
     Keys of other namespaces (``kubernetes:``, ``aws:``) belong to their providers and are ignored.
-    Raises ConfigError listing every problem, one per line.
+    The CLI hands every ``Pulumi.yaml`` default over as a plain string, so an empty value of a
+    secret key means "not set", secret or not. Raises ConfigError listing every problem, once
+    each, one per line.
     """
     problems: list[str] = []
     values: dict[str, Any] = {}
+    reported: set[str] = set()
     prefix = f"{PROJECT}:"
     given = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
     for name, value in sorted(given.items()):
         key = KEYS_BY_NAME.get(name)
         if key is None:
-            near = difflib.get_close_matches(name, KEYS_BY_NAME, n=1, cutoff=0.5)
-            hint = f'; did you mean "{PROJECT}:{near[0]}"?' if near else f"; valid keys: {', '.join(KEYS_BY_NAME)}"
-            problems.append(f"{PROJECT}:{name} is not a known key{hint}")
+            problems.append(_unknown_key(name))
             continue
-        if key.secret and f"{prefix}{name}" not in secret_keys:
-            problems.append(
-                f"{PROJECT}:{name} must be a secret: set it with `pulumi config set --secret {name} ...`"
-            )
-            continue
-        parsed, expected = _parse(key, value)
-        if expected is None and key.check is not None:
-            expected = key.check(parsed)
-        if expected is not None:
-            problems.append(f"{PROJECT}:{name} must be {expected} (got {_shown(key, value)})")
+        if key.secret and value == "":
+            continue  # the project default: not set
+        parsed, problem = _check_one(key, value, f"{prefix}{name}" in secret_keys)
+        if problem is not None:
+            problems.append(problem)
+            reported.add(name)
             continue
         values[name] = parsed
     resolved = {k.name: values.get(k.name, k.default) for k in KEYS}
-    problems += _cross_key_problems(resolved)
+    problems += _cross_key_problems(resolved, reported)
     if problems:
         raise ConfigError("\n".join(problems))
     return resolved
 
 
-def _cross_key_problems(values: Mapping[str, Any]) -> list[str]:
+def _cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[str]:
     """Rules that span keys: a profile without a default image tag needs ``tripImageTag``,
-    and e-mail alerts need a sender and a server."""
+    and e-mail alerts need a sender and a server. A rule on a key already reported as bad
+    stays silent: each problem is said once, and truthfully."""
     problems = []
     profile = PROFILES.get(values["profile"])
-    if profile is not None and profile.trip.image_tag is None and not values["tripImageTag"]:
+    tag_needed = profile is not None and profile.trip.image_tag is None
+    if tag_needed and not values["tripImageTag"] and "tripImageTag" not in reported:
         problems.append(
             f"{PROJECT}:tripImageTag must be set for profile {profile.name} "
             '(a pinned build tag such as prod-63; got "")'
         )
-    if values["alertEmailTo"] and not (values["alertEmailFrom"] and values["alertSmtpSmarthost"]):
+    email_keys = {"alertEmailTo", "alertEmailFrom", "alertSmtpSmarthost"}
+    if values["alertEmailTo"] and not (values["alertEmailFrom"] and values["alertSmtpSmarthost"]) and not email_keys & reported:
         problems.append(f"{PROJECT}:alertEmailTo needs {PROJECT}:alertEmailFrom and {PROJECT}:alertSmtpSmarthost as well")
     return problems
 

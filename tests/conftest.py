@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -41,3 +42,23 @@ def any_run(request) -> Run:
 @pytest.fixture(params=STACKS)
 def stack(request) -> str:
     return request.param
+
+
+@pytest.fixture
+def kubeconfig(tmp_path, monkeypatch):
+    """A temporary kubeconfig, pointed to by KUBECONFIG, with the given context names."""
+
+    def write(*contexts: str) -> Path:
+        path = tmp_path / "kubeconfig"
+        doc = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": c, "cluster": {"server": "https://127.0.0.1:6443"}} for c in contexts],
+            "users": [{"name": c, "user": {}} for c in contexts],
+            "contexts": [{"name": c, "context": {"cluster": c, "user": c}} for c in contexts],
+        }
+        path.write_text(yaml.safe_dump(doc))
+        monkeypatch.setenv("KUBECONFIG", str(path))
+        return path
+
+    return write

@@ -6,7 +6,6 @@ no cluster, no cloud account and no Pulumi CLI are needed.
 
 from __future__ import annotations
 
-import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -14,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.settings import ROOT, get_root_resource
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
+
+from tools.cliconfig import ConfigRefused, Secret, check_handover, cli_config
+
+__all__ = ["ConfigRefused", "Run", "Registration", "Secret", "run_program", "stack_config", "stack_names"]
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "cloud-platform"
@@ -100,18 +102,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
-def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
-    """Config as the CLI would hand it to the program: ``Pulumi.<stack>.yaml`` values, with
-    ``secure:`` values replaced by test strings (they cannot be decrypted without the CLI)."""
-    doc = yaml.safe_load((ROOT_DIR / f"Pulumi.{stack}.yaml").read_text()) or {}
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in {**(doc.get("config") or {}), **(overrides or {})}.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            secrets.append(key)
-            value = f"test-secret-for-{key.split(':')[-1]}"
-        config[key] = value if isinstance(value, str) else json.dumps(value)
-    return config, secrets
+def stack_config(
+    stack: str, overrides: dict[str, Any] | None = None, replace: bool = False
+) -> tuple[dict[str, str], list[str]]:
+    """Config exactly as the Pulumi CLI hands it to the program (see ``tools/cliconfig.py``):
+    ``Pulumi.<stack>.yaml`` (ignored when ``replace``) plus ``overrides`` written as stack-file
+    values (``{"secure": "..."}`` or ``Secret()`` for ``pulumi config set --secret``), every
+    ``Pulumi.yaml`` default the stack does not set as a plain string, ``secure:`` values as
+    secrets shaped for their key, after the CLI's declared-type check (``ConfigRefused``)."""
+    return cli_config(stack, overrides, replace, ROOT_DIR)
 
 
 def stack_names() -> list[str]:
@@ -130,9 +129,12 @@ def run_program(
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
 ) -> Run:
-    """Run ``__main__.py`` for ``stack`` under mocks. ``config`` replaces the stack file's."""
+    """Run ``__main__.py`` for ``stack`` under mocks, with config as the CLI hands it over.
+    A ``config`` given here must be one the CLI could hand over (``stack_config``'s result)."""
     if config is None:
         config, secret_keys = stack_config(stack)
+    else:
+        check_handover(config, secret_keys or [], stack, ROOT_DIR)
     mocks = Mocks()
     monitor = RecordingMonitor(mocks)
     ROOT.set(None)

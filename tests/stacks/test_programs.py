@@ -76,7 +76,8 @@ def test_destroy_deletes_the_cluster_and_kubeconfig_stays_secret(stack):
     assert "/kubeconfig" in provider.secret_paths
 
 
-def test_existing_context_replaces_the_kind_cluster():
+def test_existing_context_replaces_the_kind_cluster(kubeconfig):
+    kubeconfig("kind-mine", "kind-other")
     config, secrets = stack_config("dev", {"cloud-platform:kubeContext": "kind-mine"})
     run = run_program("dev", preview=True, config=config, secret_keys=secrets)
     assert run.of_type("command:local:Command") == []

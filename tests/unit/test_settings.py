@@ -9,7 +9,7 @@ import yaml
 from components.profiles import PROFILES
 from stacks.settings import KEYS, PROJECT, ConfigError, settings_from, validate
 from tests.conftest import ROOT
-from tools.mockrun import run_program
+from tools.mockrun import run_program, stack_config
 
 P = f"{PROJECT}:"
 
@@ -32,7 +32,8 @@ def test_defaults_give_the_dev_profile_on_kind_with_two_workers():
     assert settings.creates_cluster
 
 
-def test_cli_strings_are_parsed_into_types():
+def test_cli_strings_are_parsed_into_types(kubeconfig):
+    kubeconfig("kind-other")
     values = validate({P + "kindWorkers": "3", P + "kubeContext": "kind-other"})
     settings = settings_from(values, "dev")
     assert settings.kind_workers == 3
@@ -57,7 +58,7 @@ BAD_INPUTS = [
     ({P + "zzz": "1"}, f"{P}zzz is not a known key; valid keys: " + ", ".join(k.name for k in KEYS)),
     # a malformed object where a scalar belongs
     ({P + "kindWorkers": '{"count": 2}'}, f'{P}kindWorkers must be an integer (got "{{"count": 2}}")'),
-    ({P + "profile": '["dev"]'}, f'{P}profile must be one of dev, staging, prod (got "["dev"]")'),
+    ({P + "profile": '["dev"]'}, f'{P}profile must be a string, not a list or an object (got "["dev"]")'),
 ]
 
 
@@ -84,9 +85,11 @@ def test_keys_of_other_namespaces_belong_to_their_providers():
 
 
 def test_bad_config_stops_the_program_before_any_resource_is_registered():
+    # 9 passes the CLI's integer check, so the program runs and its loader must stop it.
+    config, secrets = stack_config("dev", {P + "kindWorkers": 9})
     for preview in (True, False):
-        with pytest.raises(pulumi.RunError, match="kindWorkers must be an integer") as err:
-            run_program("dev", preview=preview, config={P + "kindWorkers": "many"})
+        with pytest.raises(pulumi.RunError, match="kindWorkers must be an integer from 1 to 5") as err:
+            run_program("dev", preview=preview, config=config, secret_keys=secrets)
         assert err.value.registrations == []
 
 
@@ -108,7 +111,7 @@ def test_observability_keys_parse_prices_flags_and_receivers():
     "config,line",
     [
         ({P + "cpuHourlyPrice": "cheap"}, f'{P}cpuHourlyPrice must be a decimal number from 0 to 100 (got "cheap")'),
-        ({P + "monthlyBudget": "0"}, f'{P}monthlyBudget must be a decimal number from 0.01 to 1e+07 (got "0")'),
+        ({P + "monthlyBudget": "0"}, f'{P}monthlyBudget must be a decimal number from 0.01 to 10000000 (got "0")'),
         ({P + "alertEmailTo": "nobody"}, f'{P}alertEmailTo must be an e-mail address (or empty) (got "nobody")'),
         ({P + "alertEmailTo": "ops@example.com"}, f"{P}alertEmailTo needs {P}alertEmailFrom and {P}alertSmtpSmarthost as well"),
     ],
@@ -147,6 +150,106 @@ def test_trip_image_tag_rejects_latest_and_malformed_tags(tag):
 
 
 def test_prod_without_a_tag_registers_nothing():
+    config, secrets = stack_config("prod", {P + "profile": "prod"}, replace=True)
     with pytest.raises(pulumi.RunError, match="tripImageTag must be set") as err:
-        run_program("prod", preview=True, config={P + "profile": "prod"})
+        run_program("prod", preview=True, config=config, secret_keys=secrets)
     assert err.value.registrations == []
+
+
+# --- secret keys as the CLI hands them over (issue 7 item 1) ----------------------------------
+SLACK, SMTP = P + "alertSlackWebhookUrl", P + "alertSmtpPassword"
+
+
+@pytest.mark.parametrize("secret_keys", [frozenset(), frozenset({SLACK, SMTP})], ids=["plain", "secret"])
+def test_an_empty_secret_key_means_not_set_whatever_its_secrecy(secret_keys):
+    settings = settings_from(validate({SLACK: "", SMTP: ""}, secret_keys), "dev")
+    assert settings.alerting.slack_webhook_url is None
+    assert settings.alerting.smtp_password is None
+
+
+def test_a_plaintext_secret_is_an_error_that_never_echoes_the_value():
+    with pytest.raises(ConfigError) as err:
+        validate({SMTP: "hunter2-password"})
+    assert str(err.value) == f"{SMTP} must be a secret: set it with `pulumi config set --secret alertSmtpPassword ...`"
+    assert "hunter2" not in str(err.value)
+
+
+def test_a_malformed_secret_is_reported_without_its_value():
+    with pytest.raises(ConfigError) as err:
+        validate({SLACK: "http://hooks.slack.com/services/T/B/leak"}, frozenset({SLACK}))
+    assert str(err.value) == f"{SLACK} must be an https:// URL (or empty) (got [secret])"
+
+
+# --- validation gaps found with real values (issue 7 item 5) ----------------------------------
+EMAIL_OK = {P + "alertEmailTo": "ops@example.com", P + "alertEmailFrom": "alerts@example.com"}
+
+
+@pytest.mark.parametrize("smarthost", ["smtp.example.com:99999", "smtp.example.com:0", "smtp.example.com:65536", "smtp.example.com"])
+def test_smtp_smarthost_port_must_be_from_1_to_65535(smarthost):
+    with pytest.raises(ConfigError) as err:
+        validate({**EMAIL_OK, P + "alertSmtpSmarthost": smarthost})
+    assert str(err.value) == f'{P}alertSmtpSmarthost must be host:port with a port from 1 to 65535 (or empty) (got "{smarthost}")'
+
+
+@pytest.mark.parametrize("smarthost", ["smtp.example.com:1", "smtp.example.com:587", "smtp.example.com:65535"])
+def test_smtp_smarthost_accepts_every_valid_port(smarthost):
+    assert validate({**EMAIL_OK, P + "alertSmtpSmarthost": smarthost})["alertSmtpSmarthost"] == smarthost
+
+
+@pytest.mark.parametrize("value", ['["ops@example.com"]', '{"to": "ops@example.com"}', '[]'])
+def test_a_string_key_refuses_a_list_or_an_object(value):
+    # `pulumi config set alertEmailTo '["ops@example.com"]'` hands the JSON text over as a string.
+    with pytest.raises(ConfigError) as err:
+        validate({P + "alertEmailTo": value})
+    assert str(err.value) == f'{P}alertEmailTo must be a string, not a list or an object (got "{value}")'
+
+
+def test_kube_context_must_exist_in_the_kubeconfig_and_the_error_lists_those_that_do(kubeconfig):
+    path = kubeconfig("kind-a", "kind-b")
+    assert validate({P + "kubeContext": "kind-b"})["kubeContext"] == "kind-b"
+    with pytest.raises(ConfigError) as err:
+        validate({P + "kubeContext": "kind-does-not-exist"})
+    assert str(err.value) == (
+        f'{P}kubeContext must be an existing kubeconfig context ({path} has kind-a, kind-b) (got "kind-does-not-exist")'
+    )
+
+
+def test_kube_context_without_any_kubeconfig_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(ConfigError) as err:
+        validate({P + "kubeContext": "kind-x"})
+    assert str(err.value) == f'{P}kubeContext must be an existing kubeconfig context (no kubeconfig at {tmp_path}/.kube/config) (got "kind-x")'
+
+
+def test_kube_context_is_looked_up_in_every_file_of_a_kubeconfig_list(kubeconfig, tmp_path, monkeypatch):
+    first = kubeconfig("kind-a")
+    second = tmp_path / "second"
+    second.write_text(yaml.safe_dump({"contexts": [{"name": "eks-b", "context": {}}]}))
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}:{first}:{second}")
+    assert validate({P + "kubeContext": "eks-b"})["kubeContext"] == "eks-b"
+
+
+def test_a_bad_kube_context_registers_nothing(kubeconfig):
+    kubeconfig("kind-a")
+    config, secrets = stack_config("dev", {P + "kubeContext": "kind-does-not-exist"})
+    with pytest.raises(pulumi.RunError, match="kubeContext must be an existing kubeconfig context") as err:
+        run_program("dev", preview=True, config=config, secret_keys=secrets)
+    assert err.value.registrations == []
+
+
+def test_latest_on_prod_is_one_truthful_line():
+    with pytest.raises(ConfigError) as err:
+        validate({P + "profile": "prod", P + "tripImageTag": "latest"})
+    (line,) = str(err.value).splitlines()
+    assert line.startswith(f'{P}tripImageTag must be a pinned image tag such as prod-63')
+    assert line.endswith('(got "latest")')
+
+
+def test_ranges_are_written_as_people_read_them():
+    with pytest.raises(ConfigError) as err:
+        validate({P + "monthlyBudget": "20000000", P + "cpuHourlyPrice": "-1"})
+    assert str(err.value).splitlines() == [
+        f'{P}cpuHourlyPrice must be a decimal number from 0 to 100 (got "-1")',
+        f'{P}monthlyBudget must be a decimal number from 0.01 to 10000000 (got "20000000")',
+    ]
