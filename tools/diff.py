@@ -131,6 +131,9 @@ def base_sides(ref: str, stacks: list[str], fallback: dict[str, Settings], repo:
         try:
             settings = settings_from(validate(data[stack]["config"], frozenset(data[stack]["secrets"])), stack)
         except ConfigError:
+            if stack not in fallback:  # a removed stack whose config today's loader rejects
+                sides[stack] = Side(objects_of(records), None, None)
+                continue
             settings = fallback[stack]
         sides[stack] = side(stack, records, settings)
     return sides
@@ -169,6 +172,8 @@ def compare(stack: str, base: Side, head: Side) -> StackDiff:
             diff = difflib.unified_diff(_yaml(base.objects[key]), _yaml(head.objects[key]), f"base/{key}", f"head/{key}")
             changed[key] = "".join(diff)
     base_usd = base.estimate.summary()["monthly"] if base.estimate else None
+    if head.estimate is None:  # the change removes the stack
+        return StackDiff(stack, added, removed, changed, base_usd, 0.0, [])
     head_usd = head.estimate.summary()["monthly"]
     return StackDiff(stack, added, removed, changed, base_usd, head_usd, budget_problems(stack, base_usd, head_usd, head.settings))
 
@@ -219,16 +224,27 @@ def format_markdown(diffs: list[StackDiff], ref: str) -> str:
     for d in diffs:
         if not (d.added or d.removed or d.changed or d.problems):
             continue
-        out += ["", f"#### {d.stack}", ""]
-        out += [f"- :x: **Budget guard:** {p}" for p in d.problems]
-        out += [f"- added `{k}`" for k in d.added] + [f"- removed `{k}`" for k in d.removed]
+        out += ["", f"#### {d.stack}"]
+        bullets = [f"- :x: **Budget guard:** {p}" for p in d.problems]
+        bullets += [f"- added `{k}`" for k in d.added] + [f"- removed `{k}`" for k in d.removed]
+        out += ["", *bullets] if bullets else []
         for key, text in d.changed.items():
             out += ["", f"<details><summary>changed <code>{key}</code></summary>", "", "```diff", text.rstrip("\n"), "```", "", "</details>"]
     return "\n".join(out) + "\n"
 
 
+def base_stack_names(ref: str, repo: Path = ROOT_DIR) -> list[str]:
+    """The stacks ``ref`` has a ``Pulumi.<stack>.yaml`` for."""
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", ref], capture_output=True, text=True, check=False)
+    names = [n for n in listing.stdout.split() if n.startswith("Pulumi.") and n.endswith(".yaml") and n != "Pulumi.yaml"]
+    return [n[len("Pulumi.") : -len(".yaml")] for n in names]
+
+
 def run_diff(ref: str, stacks: list[str] | None = None, repo: Path = ROOT_DIR) -> list[StackDiff]:
-    stacks = stacks or stack_names()
-    heads = {s: head_side(s) for s in stacks}
+    """Every stack of either side (or ``stacks``): a stack only the base has shows as removed."""
+    known = stack_names()
+    stacks = stacks or sorted(set(known) | set(base_stack_names(ref, repo)))
+    heads = {s: head_side(s) for s in stacks if s in known}
     bases = base_sides(ref, stacks, {s: h.settings for s, h in heads.items()}, repo)
-    return [compare(s, bases[s], heads[s]) for s in stacks]
+    empty = Side({}, None, None)
+    return [compare(s, bases[s], heads.get(s, empty)) for s in stacks]

@@ -12,7 +12,7 @@ from components.cost.inventory import HELM_CHART
 from stacks.settings import KEYS_BY_NAME, PROJECT, ConfigError, settings_from, validate
 from tests.conftest import ROOT
 from tools import __main__ as cli
-from tools.diff import Record, StackDiff, budget_problems, compare, format_markdown, format_text, side
+from tools.diff import Record, Side, StackDiff, base_stack_names, budget_problems, compare, format_markdown, format_text, side
 
 P = f"{PROJECT}:"
 DEFAULTS = settings_from(validate({}), "t")
@@ -119,3 +119,14 @@ def test_tools_diff_renders_a_git_ref_in_a_subprocess_and_the_working_tree():
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stdout.startswith("== dev: ") and "against HEAD" in proc.stdout
     assert "   cost: $" in proc.stdout and "/month" in proc.stdout
+
+
+def test_a_stack_the_change_removes_lists_every_object_removed_and_trips_no_guard():
+    d = compare("old", side("old", BASE, DEFAULTS), Side({}, None, None))
+    assert d.added == [] and list(d.changed) == []
+    assert d.removed == ["ConfigMap shop/old-config", "Deployment shop/web", "Deployment shop/worker"]
+    assert d.head_usd == 0 and d.problems == []
+
+
+def test_the_base_stacks_are_read_from_the_ref():
+    assert {"dev", "staging", "prod"} <= set(base_stack_names("HEAD"))
