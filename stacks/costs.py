@@ -19,6 +19,7 @@ import pulumi
 
 from components.cost.inventory import Declared
 from components.cost.model import estimate
+from components.observability.options import Pricing
 
 _SNAKE = re.compile(r"_([a-z0-9])")
 
@@ -65,5 +66,5 @@ class DeclarationLog:
         self.records.append(declared(args.type_, args.name, dict(args.props or {})))
         return None
 
-    def monthly_cost_estimate(self, stack: str, pricing, nodes: int) -> dict:
-        return estimate(stack, self.records, pricing, nodes).summary()
+    def monthly_cost_estimate(self, stack: str, pricing: Pricing, nodes: int, region: str | None = None) -> dict:
+        return estimate(stack, self.records, pricing, nodes, region).summary()

@@ -174,13 +174,19 @@ def compare(stack: str, base: Side, head: Side) -> StackDiff:
     base_usd = base.estimate.summary()["monthly"] if base.estimate else None
     if head.estimate is None:  # the change removes the stack
         return StackDiff(stack, added, removed, changed, base_usd, 0.0, [])
-    head_usd = head.estimate.summary()["monthly"]
-    return StackDiff(stack, added, removed, changed, base_usd, head_usd, budget_problems(stack, base_usd, head_usd, head.settings))
+    summary = head.estimate.summary()
+    problems = budget_problems(stack, base_usd, summary["monthly"], head.settings, summary.get("unpriced", []))
+    return StackDiff(stack, added, removed, changed, base_usd, summary["monthly"], problems)
 
 
-def budget_problems(stack: str, base_usd: float | None, head_usd: float, settings: Settings) -> list[str]:
-    """The budget guard: one line per limit the head estimate breaks."""
+def budget_problems(
+    stack: str, base_usd: float | None, head_usd: float, settings: Settings, unpriced: list[str] = ()
+) -> list[str]:
+    """The budget guard: one line per limit the head estimate breaks. An estimate that leaves
+    something unpriced cannot be checked, so it fails too."""
     problems = []
+    if unpriced:
+        problems.append(f"{stack}: no price data for {', '.join(unpriced)}; add it to components/cost/prices.py")
     budget = settings.pricing.monthly_budget
     if head_usd > budget:
         problems.append(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from components.cost import infra
 from components.cost.infra import Item
 from components.cost.inventory import DeclaredLike, WorkloadRequests, collect, workload_requests
-from components.cost.prices import HOURS_PER_MONTH, REGIONS, AwsPrices
+from components.cost.prices import DEFAULT_REGION, HOURS_PER_MONTH, REGIONS
 from components.observability.options import Pricing
 
 
@@ -108,7 +108,8 @@ def estimate(
 ) -> Estimate:
     """Price what ``declared`` holds. ``nodes`` counts DaemonSet pods where the stack declares no
     node groups (kind); with node groups, their desired sizes do. ``region`` picks the AWS
-    prices (default ap-northeast-2) when the stack declares AWS infrastructure."""
+    prices (default ap-northeast-2, the only region with price data) when the stack declares
+    AWS infrastructure."""
     declared = list(declared)
     rendered = collect(declared)
     found = infra.Found.of(declared, rendered)
@@ -116,17 +117,20 @@ def estimate(
         nodes = found.desired_nodes()
     workloads = workload_requests(rendered, nodes)
     storage_gi = sum(w.storage_gi for w in workloads) + found.standalone_claims_gi
-    prices: AwsPrices = REGIONS[region or "ap-northeast-2"]
+    region = region or DEFAULT_REGION
     items: tuple[Item, ...] = ()
     baseline: tuple[Item, ...] = ()
-    if found.is_aws:
-        items = infra.items(found, storage_gi, prices)
-        baseline = infra.naive_baseline(found, storage_gi, prices)
+    if found.is_aws and region in REGIONS:
+        items = infra.items(found, storage_gi, REGIONS[region])
+        baseline = infra.naive_baseline(found, storage_gi, REGIONS[region])
+    elif found.is_aws:
+        # Never a silent $0: the bill is unknown, and the summary says why.
+        items = (Item(f"AWS infrastructure in {region}", "AWS", 1, "region", 0.0, "no price data for this region", priced=False),)
     return Estimate(
         stack=stack,
         pricing=pricing,
         workloads=tuple(workload_cost(w, pricing) for w in workloads),
         infrastructure=items,
         baseline=baseline,
-        region=prices.region if found.is_aws else None,
+        region=region if found.is_aws else None,
     )

@@ -82,3 +82,4 @@ AP_NORTHEAST_2 = AwsPrices(
 )
 
 REGIONS: dict[str, AwsPrices] = {AP_NORTHEAST_2.region: AP_NORTHEAST_2}
+DEFAULT_REGION = AP_NORTHEAST_2.region

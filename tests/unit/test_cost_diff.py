@@ -130,3 +130,9 @@ def test_a_stack_the_change_removes_lists_every_object_removed_and_trips_no_guar
 
 def test_the_base_stacks_are_read_from_the_ref():
     assert {"dev", "staging", "prod"} <= set(base_stack_names("HEAD"))
+
+
+def test_budget_guard_fails_an_estimate_it_cannot_price():
+    assert budget_problems("eks", 300.0, 0.0, guard("500", "20"), ["nodes apps (p5.48xlarge on-demand)"]) == [
+        "eks: no price data for nodes apps (p5.48xlarge on-demand); add it to components/cost/prices.py"
+    ]

@@ -191,3 +191,9 @@ def test_program_declarations_in_python_names_price_like_the_mock_registrations(
     camel = [d for d in eks_stack() if d.type in ("eks:index:Cluster", "aws:kms/key:Key") and d.name != "ebs"]
     camel.insert(1, eks_stack()[1])
     assert estimate("eks", python_named, OPENCOST, 3).summary() == estimate("eks", camel, OPENCOST, 3).summary()
+
+
+def test_aws_infrastructure_in_a_region_without_price_data_is_unpriced_not_priced_as_seoul():
+    s = estimate("eks", eks_stack(), OPENCOST, 3, region="eu-west-1").summary()
+    assert s["unpriced"] == ["AWS infrastructure in eu-west-1"] and s["region"] == "eu-west-1"
+    assert s["monthly"] == 0 and "baseline" not in s
