@@ -33,6 +33,8 @@ def plain(value: Any, rename: bool) -> Any:
     """A plain copy of an input: Outputs and resources become None, args classes dicts.
     ``rename`` turns Python names into Pulumi names (args classes, provider inputs); manifest
     bodies and chart values are written with their own keys and stay as they are."""
+    if value is None or isinstance(value, (str, int, float, bool)):  # str enums stay strings
+        return value
     if isinstance(value, (pulumi.Output, pulumi.Resource)):
         return None
     if isinstance(value, dict):

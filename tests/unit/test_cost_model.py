@@ -197,3 +197,15 @@ def test_aws_infrastructure_in_a_region_without_price_data_is_unpriced_not_price
     s = estimate("eks", eks_stack(), OPENCOST, 3, region="eu-west-1").summary()
     assert s["unpriced"] == ["AWS infrastructure in eu-west-1"] and s["region"] == "eu-west-1"
     assert s["monthly"] == 0 and "baseline" not in s
+
+
+def test_program_declarations_keep_string_enums_and_drop_outputs():
+    import enum
+
+    import pulumi
+
+    class Capacity(str, enum.Enum):
+        SPOT = "SPOT"
+
+    d = program_declared("eks:index:ManagedNodeGroup", "apps", {"capacity_type": Capacity.SPOT, "node_role_arn": pulumi.Output.from_input("arn")})
+    assert d.inputs == {"capacityType": "SPOT", "nodeRoleArn": None}
