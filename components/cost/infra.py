@@ -32,14 +32,16 @@ ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
 NLB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 NLB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 
-# EKS managed node groups default to a 20 GiB root volume when ``diskSize`` is unset.
+# EKS managed node groups default to a 20 GiB root volume when ``diskSize`` is unset ("The
+# default disk size is 20 GiB for Linux and Bottlerocket").
 # Ref: https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html (diskSize)
 DEFAULT_DISK_GB = 20
 # An ALB needs subnets in at least two AZs, and holds one public IPv4 in each.
 MIN_LB_AZS = 2
-# The naive baseline: the seed's `eksctl create cluster --node-type t3.medium --nodes 3`, with
-# eksctl's default 80 GiB node volume, a NAT gateway per AZ (3 AZs unless the stack shows its
-# own count), an ALB and an NLB. (eksctl's defaults were not confirmed here.)
+# The naive baseline: seed 004's `eksctl create cluster --node-type t3.medium --nodes 3`, with
+# eksctl's defaults (80 GiB gp3 node volumes, 3 AZs), a NAT gateway per AZ, an ALB and an NLB.
+# Ref: https://github.com/eksctl-io/eksctl/blob/main/pkg/apis/eksctl.io/v1alpha5/types.go
+#      (DefaultNodeVolumeSize = 80, DefaultNodeVolumeType = gp3, RecommendedAvailabilityZones = 3)
 BASELINE_NODES = 3
 BASELINE_INSTANCE = "t3.medium"
 BASELINE_DISK_GB = 80
@@ -207,11 +209,12 @@ def items(found: Found, claims_gb: float, prices: AwsPrices) -> tuple[Item, ...]
 
 
 def naive_baseline(found: Found, claims_gb: float, prices: AwsPrices) -> tuple[Item, ...]:
-    """The seeds' naive EKS setup: 3 on-demand t3.medium, a NAT gateway (and its EIP) per AZ,
-    an internet-facing ALB and NLB, and the same claims. Only for a stack with an EKS cluster."""
+    """The seeds' naive EKS setup: 3 on-demand t3.medium, a NAT gateway (and its EIP) in each of
+    eksctl's 3 AZs, an internet-facing ALB and NLB, and the same claims. Only for a stack with
+    an EKS cluster."""
     if not found.clusters:
         return ()
-    azs = found.public_subnets or BASELINE_AZS
+    azs = BASELINE_AZS
     group = NodeGroup("baseline", BASELINE_INSTANCE, "ON_DEMAND", BASELINE_NODES, BASELINE_NODES, BASELINE_DISK_GB)
     lbs = (LoadBalancer("ALB", "baseline", True), LoadBalancer("NLB", "baseline", True))
     return (

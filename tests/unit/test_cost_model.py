@@ -146,11 +146,11 @@ def test_daemonsets_count_once_per_desired_node_of_the_node_groups():
 
 def test_the_naive_baseline_and_the_ratio_to_it():
     e = estimate("eks", eks_stack(), OPENCOST, 3)
-    # 3 on-demand t3.medium with eksctl's 80 GB volumes, a NAT gateway and EIP per AZ (2 public
-    # subnets), a public ALB and a public NLB (2 addresses each), the same 10 GB of claims.
-    baseline = CONTROL + 3 * NODE + 3 * 80 * GP3 + 2 * NAT + 2 * IPV4 + 2 * (LB + 2 * IPV4) + 10 * GP3
+    # 3 on-demand t3.medium with eksctl's 80 GB volumes, a NAT gateway and EIP in each of eksctl's
+    # 3 AZs, a public ALB and a public NLB (3 addresses each), the same 10 GB of claims.
+    baseline = CONTROL + 3 * NODE + 3 * 80 * GP3 + 3 * NAT + 3 * IPV4 + 2 * (LB + 3 * IPV4) + 10 * GP3
     s = e.summary()
-    assert s["baseline"] == pytest.approx(round(baseline, 2)) == pytest.approx(350.57, abs=0.01)
+    assert s["baseline"] == pytest.approx(round(baseline, 2)) == pytest.approx(404.59, abs=0.01)
     assert s["ratioToBaseline"] == pytest.approx(round(s["monthly"] / s["baseline"], 3))
 
 
