@@ -11,7 +11,31 @@ export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(CURDIR)/.pulumi-passphrase
 
 .PHONY: venv test up preview destroy render preflight clean
 
+# "<real path of the base interpreter> <version>" of a Python, empty if it does not run.
+python_id = $(shell $(1) -c 'import os, sys; print(os.path.realpath(sys._base_executable), "%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+PYTHON_ID := $(call python_id,$(PYTHON))
+VENV_ID := $(call python_id,$(PY))
+PYTHON_VERSION := $(word 2,$(PYTHON_ID))
+
+# A .venv built by another interpreter (or one that no longer runs) is rebuilt.
+ifneq ($(PYTHON_ID),$(VENV_ID))
+.PHONY: $(VENV)/.installed
+endif
+
+# The pins need Python 3.11+; older ones fail in pip's resolver with a cryptic message, so say it first.
+define check_python
+	@if [ -z "$(PYTHON_VERSION)" ]; then \
+		echo "make: '$(PYTHON)' is not a working Python. cloud-platform needs Python 3.11 or newer: install it, then run make again with PYTHON=python3.11 (or newer)." >&2; exit 1; fi
+	@v="$(PYTHON_VERSION)"; major=$${v%%.*}; rest=$${v#*.}; minor=$${rest%%.*}; \
+	if [ "$$major" -lt 3 ] || { [ "$$major" -eq 3 ] && [ "$$minor" -lt 11 ]; }; then \
+		echo "make: cloud-platform needs Python 3.11 or newer to build $(VENV), but '$(PYTHON)' is Python $$v. Install Python 3.11+, then run make again with PYTHON=python3.11 (or newer)." >&2; exit 1; fi
+endef
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	$(check_python)
+	@if [ -d $(VENV) ] && [ "$(VENV_ID)" != "$(PYTHON_ID)" ]; then \
+		echo "make: $(VENV) was built by $(or $(VENV_ID),an interpreter that no longer runs), not $(PYTHON_ID): rebuilding it"; \
+		rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
@@ -50,5 +74,9 @@ destroy: preflight .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi destroy --stack $(STACK) --yes
 
+# clean removes only what is rebuilt for free. It names what it keeps, and why.
 clean:
 	rm -rf build .pytest_cache
+	@[ ! -d $(VENV) ] || echo "make clean leaves $(VENV)/: the virtualenv, rebuilt by make when the requirements or the Python change (rm -rf $(VENV) to force it)"
+	@[ ! -d .pulumi-state ] || echo "make clean leaves .pulumi-state/: the stacks' Pulumi state; deleting it forgets what is deployed (make destroy first)"
+	@[ ! -f .pulumi-passphrase ] || echo "make clean leaves .pulumi-passphrase: it decrypts the secrets in .pulumi-state/; without it that state is unreadable"

@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 
 from components.specs import parse_cpu_m, parse_memory_mi
 
+PART_OF_LABEL = "app.kubernetes.io/part-of"
 # A Job is a chart hook that runs at install (a certificate patch); counting it is conservative.
 PodKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job"]
 Path = tuple[str, ...]
@@ -43,11 +44,26 @@ class ChartPod:
 
 
 @dataclass(frozen=True)
+class LabelSlot:
+    """A values path whose map the chart adds to the labels of its objects.
+
+    ``sets_part_of``: the chart already writes its own ``app.kubernetes.io/part-of`` next to
+    this map, so ours is left out (a second key of the same name breaks the rendered YAML).
+    """
+
+    path: Path
+    sets_part_of: bool = False
+
+
+@dataclass(frozen=True)
 class ChartPin:
+    """A pinned chart; ``labels`` are where its values take common labels."""
+
     chart: str
     version: str
     repo: str
     pods: tuple[ChartPod, ...]
+    labels: tuple[LabelSlot, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,19 @@ def _storage_gi(pod: ChartPod, values: Mapping[str, Any]) -> float:
     return total
 
 
+def with_labels(pin: ChartPin, values: Mapping[str, Any], labels: Mapping[str, str]) -> dict:
+    """``values`` with ``labels`` merged into each of the chart's label slots (a copy)."""
+    out = dict(values)
+    for slot in pin.labels:
+        wanted = {k: v for k, v in labels.items() if not (slot.sets_part_of and k == PART_OF_LABEL)}
+        node = out
+        for part in slot.path[:-1]:
+            node[part] = dict(node.get(part, {}))
+            node = node[part]
+        node[slot.path[-1]] = {**node.get(slot.path[-1], {}), **wanted}
+    return out
+
+
 def helm_release(
     name: str,
     pin: ChartPin,
@@ -111,9 +140,12 @@ def helm_release(
     values: Mapping[str, Any],
     opts: pulumi.ResourceOptions,
     release: str | None = None,
+    *,
+    labels: Mapping[str, str],
 ) -> k8s.helm.v4.Chart:
-    """Install a pinned chart. The release name is ``release`` (default: ``name``), fixed so
-    chart object names (Services other charts point at) are stable."""
+    """Install a pinned chart, its objects labelled with ``labels`` (team, cost-center,
+    part-of) where the chart takes common labels. The release name is ``release`` (default:
+    ``name``), fixed so chart object names (Services other charts point at) are stable."""
     return k8s.helm.v4.Chart(
         name,
         name=release or name,
@@ -121,7 +153,7 @@ def helm_release(
         version=pin.version,
         repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=pin.repo),
         namespace=namespace,
-        values=dict(values),
+        values=with_labels(pin, values, labels),
         opts=opts,
     )
 
@@ -136,6 +168,8 @@ INGRESS_NGINX = ChartPin(
     pods=(
         ChartPod("ingress-nginx-controller", "Deployment", (("controller", "resources"),), ("controller", "replicaCount")),
     ),
+    # ingress-nginx.labels writes app.kubernetes.io/part-of itself, on the pods too.
+    labels=(LabelSlot(("commonLabels",), sets_part_of=True),),
 )
 
 # Ref: https://github.com/prometheus-community/helm-charts/blob/kube-prometheus-stack-88.5.3/charts/kube-prometheus-stack/values.yaml
@@ -165,6 +199,14 @@ KUBE_PROMETHEUS_STACK = ChartPin(
         ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),)),
         ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),)),
     ),
+    # The chart's and the kube-state-metrics and node-exporter subcharts' label helpers write
+    # part-of themselves; Grafana's (grafana-community chart 12.11.1, ``extraLabels``) does not.
+    labels=(
+        LabelSlot(("commonLabels",), sets_part_of=True),
+        LabelSlot(("grafana", "extraLabels")),
+        LabelSlot(("kube-state-metrics", "customLabels"), sets_part_of=True),
+        LabelSlot(("prometheus-node-exporter", "commonLabels"), sets_part_of=True),
+    ),
 )
 
 # Ref: https://github.com/grafana-community/helm-charts/tree/main/charts/loki (moved from grafana/loki)
@@ -178,6 +220,7 @@ LOKI = ChartPin(
             storage=(("singleBinary", "persistence", "size"),),
         ),
     ),
+    labels=(LabelSlot(("commonLabels",)),),
 )
 
 # Ref: https://github.com/grafana/alloy/blob/main/operations/helm/charts/alloy/values.yaml
@@ -186,6 +229,8 @@ ALLOY = ChartPin(
     version="1.11.1",
     repo="https://grafana.github.io/helm-charts",
     pods=(ChartPod("alloy", "DaemonSet", (("alloy", "resources"), ("configReloader", "resources"))),),
+    # No chart-wide labels: the controller's own and its pods'; alloy.labels writes part-of.
+    labels=(LabelSlot(("controller", "extraLabels"), sets_part_of=True), LabelSlot(("controller", "podLabels"))),
 )
 
 # Ref: https://github.com/jaegertracing/helm-charts/tree/main/charts/jaeger (4.x: Jaeger v2)
@@ -194,6 +239,7 @@ JAEGER = ChartPin(
     version="4.11.1",
     repo="https://jaegertracing.github.io/helm-charts",
     pods=(ChartPod("jaeger", "Deployment", (("jaeger", "resources"),)),),
+    labels=(LabelSlot(("commonLabels",)), LabelSlot(("jaeger", "podLabels"))),
 )
 
 # Ref: https://github.com/kubernetes-sigs/metrics-server/blob/master/charts/metrics-server/values.yaml
@@ -202,6 +248,7 @@ METRICS_SERVER = ChartPin(
     version="3.13.1",
     repo="https://kubernetes-sigs.github.io/metrics-server/",
     pods=(ChartPod("metrics-server", "Deployment", (("resources",),), ("replicas",)),),
+    labels=(LabelSlot(("commonLabels",)), LabelSlot(("podLabels",))),
 )
 
 # Ref: https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml
@@ -210,6 +257,8 @@ OPENCOST = ChartPin(
     version="2.5.17",
     repo="https://opencost.github.io/opencost-helm-chart",
     pods=(ChartPod("opencost", "Deployment", (("opencost", "exporter", "resources"), ("opencost", "ui", "resources"))),),
+    # opencost.labels writes part-of and reads commonLabels (templates/_helpers.tpl).
+    labels=(LabelSlot(("commonLabels",), sets_part_of=True), LabelSlot(("podLabels",))),
 )
 
 PINS: dict[str, ChartPin] = {

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.datastores import (
     GeneratedSecret,
@@ -18,11 +17,16 @@ from components.datastores import (
     StatefulStoreArgs,
     kafka_kraft_store,
     postgres_store,
+    redis_config,
     redis_workload,
 )
+from components.declare import declare
+from components.manifests import standard_labels
+from components.namespaces import namespace_manifest as owned_namespace
+from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
 from components.profiles import Profile
-from components.quota import limit_range_manifest, resource_quota_manifest
+from components.quota import NamespacePods, namespace_limits
 from components.specs import (
     Container,
     EnvVar,
@@ -188,14 +192,42 @@ def cloudmart_services() -> tuple[WorkloadSpec, ...]:
 
 
 def namespace_manifest() -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": NAMESPACE,
-            "labels": {"project": "cloudmart", "team": OWNER.team, "cost-center": OWNER.cost_center},
-        },
-    }
+    """``cloudmart``: every pod meets the restricted Pod Security profile, so it is enforced."""
+    return owned_namespace(NAMESPACE, OWNER, PART_OF, "restricted")
+
+
+# The data stores' pods (``app.kubernetes.io/name``) by the Service name clients use, and port.
+STORES = {POSTGRES_SERVICE: ("postgres", 5432), REDIS_SERVICE: (REDIS_SERVICE, 6379), KAFKA_SERVICE: ("kafka", 9092)}
+
+
+def store_clients() -> dict[str, tuple[str, ...]]:
+    """Each store's pod and the services that connect to it, read from the seed's env
+    (``DB_HOST``, ``REDIS_HOST``, ``KAFKA_BROKERS`` name the store's Service)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for service, (pod, _) in STORES.items():
+        out[pod] = tuple(e.name for e in SERVICES if any(service in (v.value or "") for v in e.env))
+    return out
+
+
+def network_policies(platform: Platform) -> list[dict]:
+    """Default deny, then: each service's HTTP port from the ingress controller (and from the
+    platform's external sources where the seed publishes a NodePort, or where a load balancer
+    reaches pods directly); the exporter port from ``monitoring``; each store's port from its
+    clients only."""
+    def labels(name: str) -> dict[str, str]:
+        return standard_labels(name, "network-policy", PART_OF, OWNER)
+
+    policies = [default_deny_manifest(NAMESPACE, labels("default-deny-ingress"))]
+    for entry in SERVICES:
+        rules = (
+            Rule((METRICS_PORT,), namespaces=(MONITORING_NAMESPACE,)),
+            *entry_rules(platform, HTTP_PORT, node_port=entry.node_port is not None),
+        )
+        policies.append(allow_manifest(entry.name, NAMESPACE, rules, labels(f"{entry.name}-ingress")))
+    clients = store_clients()
+    for pod, port in STORES.values():
+        policies.append(allow_manifest(pod, NAMESPACE, (Rule((port,), pods=clients[pod]),), labels(f"{pod}-ingress")))
+    return policies
 
 
 @dataclass(frozen=True)
@@ -205,8 +237,8 @@ class CloudMartArgs:
 
 
 class CloudMart(pulumi.ComponentResource):
-    """The ``cloudmart`` namespace, its quota and limits, PostgreSQL, Redis and Kafka, and
-    the five services of seed 000.
+    """The ``cloudmart`` namespace (restricted Pod Security), its NetworkPolicies, quota and
+    limits, PostgreSQL, Redis and Kafka, and the five services of seed 000.
 
     Outputs: ``namespace`` and ``services`` (Kubernetes Service names).
     """
@@ -214,16 +246,23 @@ class CloudMart(pulumi.ComponentResource):
     def __init__(self, name: str, args: CloudMartArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:apps:CloudMart", name, None, opts)
         profile, platform = args.profile, args.platform
-        ns = namespace_manifest()
-        self.namespace = k8s.core.v1.Namespace(
+        self.namespace = declare(
             f"{name}-namespace",
-            metadata=ns["metadata"],
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=profile.retain_data),
+            namespace_manifest(),
+            pulumi.ResourceOptions(parent=self, retain_on_delete=profile.retain_data),
         )
         inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+        for policy in network_policies(platform):
+            declare(f"{name}-{policy['metadata']['name']}", policy, inside)
         secret = GeneratedSecret(
             f"{name}-credentials",
-            GeneratedSecretArgs(SECRET_NAME, NAMESPACE, ("postgres-password", "redis-password")),
+            GeneratedSecretArgs(
+                SECRET_NAME,
+                NAMESPACE,
+                ("postgres-password", "redis-password"),
+                labels=tuple(standard_labels(SECRET_NAME, "secret", PART_OF, OWNER).items()),
+                derived=(redis_config("redis-password"),),
+            ),
             opts=inside,
         )
         after_secret = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, secret])
@@ -235,11 +274,9 @@ class CloudMart(pulumi.ComponentResource):
             StatefulStore(f"{name}-{store.name}", StatefulStoreArgs(store, NAMESPACE, OWNER, platform), opts=after_secret)
         for spec in (redis, *services):
             Workload(f"{name}-{spec.name}", WorkloadArgs(spec, NAMESPACE, OWNER, platform), opts=after_secret)
-        workloads, stores = (redis, *services), (postgres, kafka)
-        quota = resource_quota_manifest(f"{NAMESPACE}-quota", NAMESPACE, workloads, stores)
-        k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=quota["metadata"], spec=quota["spec"], opts=inside)
-        limits = limit_range_manifest(f"{NAMESPACE}-limits", NAMESPACE, workloads, stores)
-        k8s.core.v1.LimitRange(f"{name}-limits", metadata=limits["metadata"], spec=limits["spec"], opts=inside)
+        pods = NamespacePods((redis, *services), (postgres, kafka))
+        for obj in namespace_limits(NAMESPACE, pods, lambda n: standard_labels(n, "quota", PART_OF, OWNER)):
+            declare(f"{name}-{obj['metadata']['name'].removeprefix(NAMESPACE + '-')}", obj, inside)
         self.services = [s.name for s in services]
         self.register_outputs({"namespace": NAMESPACE, "services": self.services})
 

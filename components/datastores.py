@@ -15,7 +15,15 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components.manifests import claim_spec, metadata, pod_spec, selector_labels, standard_labels
+from components.declare import declare
+from components.manifests import (
+    claim_spec,
+    metadata,
+    pod_spec,
+    selector_labels,
+    service_account_manifest,
+    standard_labels,
+)
 from components.platform import Platform
 from components.profiles import DataStoreSizes
 from components.specs import (
@@ -34,6 +42,9 @@ from components.specs import (
 POSTGRES_IMAGE, POSTGRES_UID = "postgres:17.6-alpine", 70
 REDIS_IMAGE, REDIS_UID = "redis:7.0-alpine", 999
 KAFKA_KRAFT_IMAGE, KAFKA_KRAFT_UID = "apache/kafka:3.9.1", 1000
+# Where a container finds the Secret keys it is given as files (mode 0440, group fsGroup).
+SECRETS_DIR = "/run/secrets/credentials"
+REDIS_CONFIG_KEY = "redis.conf"
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def statefulset_manifest(spec: StoreSpec, namespace: str, owner: Ownership, plat
             "template": {
                 "metadata": {"labels": labels},
                 "spec": pod_spec(
-                    (container,), spec.volumes, spec.init_containers, spec.fs_group
+                    (container,), spec.volumes, spec.init_containers, spec.fs_group, spec.name
                 ),
             },
             "volumeClaimTemplates": [
@@ -118,7 +129,7 @@ class StatefulStoreArgs:
 
 
 class StatefulStore(pulumi.ComponentResource):
-    """A headless Service and a StatefulSet with a retained claim.
+    """A ServiceAccount, a headless Service and a StatefulSet with a retained claim.
 
     The StatefulSet is ``retain_on_delete``: ``pulumi destroy`` leaves it (and its claim) in
     the cluster, so a later ``pulumi up`` re-adopts the data. Outputs: ``service_name``.
@@ -126,6 +137,12 @@ class StatefulStore(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StatefulStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("cloud-platform:data:StatefulStore", name, None, opts)
+        labels = store_labels(args.spec, args.owner)
+        account = declare(
+            f"{name}-serviceaccount",
+            service_account_manifest(args.spec.name, args.namespace, labels),
+            pulumi.ResourceOptions(parent=self),
+        )
         svc = headless_service_manifest(args.spec, args.namespace, args.owner)
         self.service = k8s.core.v1.Service(
             f"{name}-service", metadata=svc["metadata"], spec=svc["spec"], opts=pulumi.ResourceOptions(parent=self)
@@ -135,7 +152,7 @@ class StatefulStore(pulumi.ComponentResource):
             f"{name}-statefulset",
             metadata=sts["metadata"],
             spec=sts["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service], retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service, account], retain_on_delete=True),
         )
         self.service_name = self.service.metadata.name
         self.register_outputs({"service_name": self.service_name})
@@ -144,13 +161,16 @@ class StatefulStore(pulumi.ComponentResource):
 @dataclass(frozen=True)
 class GeneratedSecretArgs:
     """``keys`` become Secret keys, each a fresh random password of ``length`` characters.
-    ``literals`` are non-secret companions (user names, database names) stored alongside."""
+    ``literals`` are non-secret companions (user names, database names) stored alongside.
+    ``derived`` are ``(key, password key, template)``: files built from a password, such as
+    Redis's ``requirepass {password}`` config, so no password goes on a command line."""
 
     secret_name: str
     namespace: str
     keys: tuple[str, ...]
-    labels: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...]
     literals: tuple[tuple[str, str], ...] = ()
+    derived: tuple[tuple[str, str, str], ...] = ()
     length: int = 24
 
 
@@ -167,6 +187,8 @@ class GeneratedSecret(pulumi.ComponentResource):
             for key in args.keys
         }
         data: dict[str, pulumi.Input[str]] = {**dict(args.literals), **self.passwords}
+        for key, source, template in args.derived:
+            data[key] = self.passwords[source].apply(lambda pw, t=template: t.format(password=pw))
         self.secret = k8s.core.v1.Secret(
             f"{name}-secret",
             metadata={"name": args.secret_name, "namespace": args.namespace, "labels": dict(args.labels)},
@@ -194,7 +216,9 @@ def postgres_store(sizes: DataStoreSizes, secret: str, database: str, user: str,
         env=(
             EnvVar("POSTGRES_DB", database),
             EnvVar("POSTGRES_USER", user),
-            EnvVar("POSTGRES_PASSWORD", secret=secret, key="postgres-password"),
+            # The image reads *_FILE variables: the password never sits in the environment.
+            # Ref: https://hub.docker.com/_/postgres (Docker Secrets)
+            EnvVar("POSTGRES_PASSWORD_FILE", f"{SECRETS_DIR}/postgres-password"),
             EnvVar("PGDATA", "/var/lib/postgresql/data/pgdata"),
         ),
         liveness=CommandProbe(30, 10, command=ready),
@@ -203,6 +227,7 @@ def postgres_store(sizes: DataStoreSizes, secret: str, database: str, user: str,
             Mount("postgres-storage", "/var/lib/postgresql/data"),
             Mount("run", "/var/run/postgresql"),
             Mount("tmp", "/tmp"),
+            Mount("credentials", SECRETS_DIR, read_only=True),
         ),
     )
     return StoreSpec(
@@ -213,32 +238,48 @@ def postgres_store(sizes: DataStoreSizes, secret: str, database: str, user: str,
         storage_gi=sizes.storage_gi,
         part_of=part_of,
         fs_group=POSTGRES_UID,
-        volumes=(Volume("run", empty_dir_limit_mi=16), Volume("tmp", empty_dir_limit_mi=64)),
+        volumes=(
+            Volume("run", empty_dir_limit_mi=16),
+            Volume("tmp", empty_dir_limit_mi=64),
+            Volume("credentials", secret=secret, items=(("postgres-password", "postgres-password"),)),
+        ),
     )
+
+
+def redis_config(password_key: str) -> tuple[str, str, str]:
+    """The Secret key holding Redis's auth config, for ``GeneratedSecretArgs.derived``."""
+    return (REDIS_CONFIG_KEY, password_key, "requirepass {password}\n")
 
 
 def redis_workload(sizes: DataStoreSizes, secret: str, password_key: str, name: str, part_of: str) -> WorkloadSpec:
     """A password-protected Redis cache as a Deployment whose Service shares its ``name``
     (seed 004: AOF on, ``maxmemory 100mb`` with LRU eviction, data on an ``emptyDir`` capped
-    at 200Mi)."""
-    auth_ping = ("sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG')
+    at 200Mi).
+
+    The password reaches Redis only as a file: ``redis.conf`` (``requirepass``, from the
+    Secret key that ``redis_config`` derives) is the server's config file, and the readiness
+    probe hands the password to ``redis-cli`` through ``REDISCLI_AUTH`` (an environment
+    variable of the probe's process, filled by ``cat`` of the file). The password appears on
+    no command line, so not in the process list.
+    Ref: https://redis.io/docs/latest/develop/tools/cli/ (REDISCLI_AUTH)
+    """
+    auth = f"{SECRETS_DIR}/password"
+    auth_ping = ("sh", "-c", f'REDISCLI_AUTH="$(cat {auth})" redis-cli ping | grep -q PONG')
     container = Container(
         name="redis",
         image=REDIS_IMAGE,
         resources=sizes.resources,
         run_as_user=REDIS_UID,
         ports=(Port("redis", 6379),),
-        command=("redis-server",),
+        command=("redis-server", f"{SECRETS_DIR}/{REDIS_CONFIG_KEY}"),
         args=(
             "--appendonly", "yes",
             "--maxmemory", "100mb",
             "--maxmemory-policy", "allkeys-lru",
-            "--requirepass", "$(REDIS_PASSWORD)",
         ),
-        env=(EnvVar("REDIS_PASSWORD", secret=secret, key=password_key),),
         liveness=CommandProbe(15, 10, tcp_port=6379),
         readiness=CommandProbe(5, 5, command=auth_ping),
-        mounts=(Mount("data", "/data"),),
+        mounts=(Mount("data", "/data"), Mount("credentials", SECRETS_DIR, read_only=True)),
     )
     return WorkloadSpec(
         name=name,
@@ -247,7 +288,10 @@ def redis_workload(sizes: DataStoreSizes, secret: str, password_key: str, name: 
         service_ports=(ServicePort("redis", 6379, "redis"),),
         component="cache",
         part_of=part_of,
-        volumes=(Volume("data", empty_dir_limit_mi=200),),
+        volumes=(
+            Volume("data", empty_dir_limit_mi=200),
+            Volume("credentials", secret=secret, items=((password_key, "password"), (REDIS_CONFIG_KEY, REDIS_CONFIG_KEY))),
+        ),
         fs_group=REDIS_UID,
     )
 

@@ -28,6 +28,12 @@ def standard_labels(name: str, component: str, part_of: str, owner: Ownership) -
     }
 
 
+def owner_labels(owner: Ownership, part_of: str) -> dict[str, str]:
+    """The three cost-allocation labels every object carries: who runs it, who pays, and
+    which part of the platform it belongs to."""
+    return {"app.kubernetes.io/part-of": part_of, "team": owner.team, "cost-center": owner.cost_center}
+
+
 def selector_labels(name: str) -> dict[str, str]:
     """Immutable selector: only labels that never change for the life of the workload."""
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": name}
@@ -99,11 +105,13 @@ def pod_spec(
     volumes: tuple[Volume, ...] = (),
     init_containers: tuple[Container, ...] = (),
     fs_group: int | None = None,
+    service_account: str | None = None,
 ) -> dict:
     """A pod spec hardened the same way for every workload and data store.
 
     Service links are off: Kubernetes would otherwise inject ``<SERVICE>_PORT`` variables,
-    which images such as Kafka's read as configuration and reject.
+    which images such as Kafka's read as configuration and reject. No pod here calls the
+    Kubernetes API, so none mounts a token; each runs as its own ServiceAccount.
     """
     spec: dict = {
         "enableServiceLinks": False,
@@ -111,11 +119,23 @@ def pod_spec(
         "securityContext": pod_security_context(fs_group),
         "containers": [container_manifest(c) for c in containers],
     }
+    if service_account:
+        spec["serviceAccountName"] = service_account
     if init_containers:
         spec["initContainers"] = [container_manifest(c) for c in init_containers]
     if volumes:
         spec["volumes"] = [v.to_k8s() for v in volumes]
     return spec
+
+
+def service_account_manifest(name: str, namespace: str, labels: dict[str, str]) -> dict:
+    """A workload's own identity, with no API token mounted by default."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(name, namespace, labels),
+        "automountServiceAccountToken": False,
+    }
 
 
 def claim_spec(storage_gi: int, storage_class: str | None) -> dict:

@@ -42,6 +42,12 @@ class Platform:
             kubelets serve self-signed certificates).
         cloud_provider, region: where the cluster runs, for applications that report it
             (seed 004's ``CLOUD_PROVIDER``/``REGION`` on eks); ``None`` on local clusters.
+        ingress_namespace: the namespace of the in-cluster ingress controller whose pods
+            proxy to the apps (``ingress-nginx`` on kind); ``None`` where a load balancer
+            outside the cluster reaches the pods directly (then ``external_sources`` apply).
+        external_sources: CIDRs from which traffic of the public entry points (NodePorts,
+            load balancers targeting pod IPs) arrives at the pods, after kube-proxy's SNAT.
+            NetworkPolicies admit them on the public ports only. Empty admits none.
     """
 
     name: str
@@ -57,6 +63,8 @@ class Platform:
     kubelet_insecure_tls: bool = False
     cloud_provider: str | None = None
     region: str | None = None
+    ingress_namespace: str | None = None
+    external_sources: tuple[str, ...] = ()
 
     @property
     def node_ports(self) -> bool:

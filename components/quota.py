@@ -7,10 +7,10 @@ the render summary both use it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.manifests import pod_spec
+from components.manifests import metadata, pod_spec
 from components.specs import cpu_quantity, memory_quantity, parse_cpu_m, parse_memory_mi
 
 
@@ -59,37 +59,61 @@ def pod_totals(pod: dict) -> Totals:
     )
 
 
-def _all_containers(workloads: Iterable, stores: Iterable) -> list:
-    out = []
-    for w in workloads:
-        out += [*w.containers, *w.init_containers]
-    for s in stores:
-        out += [s.container, *s.init_containers]
-    return out
+@dataclass(frozen=True)
+class JobPods:
+    """Pods that no Deployment or StatefulSet owns (a CronJob's Job), and how many of them
+    run at once (``concurrencyPolicy: Forbid`` means one)."""
+
+    containers: tuple
+    init_containers: tuple = ()
+    parallel: int = 1
 
 
-def namespace_ceiling(workloads: Iterable, stores: Iterable) -> tuple[Totals, int]:
+@dataclass(frozen=True)
+class NamespacePods:
+    """Everything that runs pods in one namespace: Deployments (``WorkloadSpec``),
+    StatefulSets (``StoreSpec``) and Jobs."""
+
+    workloads: tuple = ()
+    stores: tuple = ()
+    jobs: tuple[JobPods, ...] = ()
+
+    def containers(self) -> list:
+        out = []
+        for w in self.workloads:
+            out += [*w.containers, *w.init_containers]
+        for s in self.stores:
+            out += [s.container, *s.init_containers]
+        for j in self.jobs:
+            out += [*j.containers, *j.init_containers]
+        return out
+
+
+def namespace_ceiling(ns: NamespacePods) -> tuple[Totals, int]:
     """Requests, limits and pod count with every Deployment at its HPA maximum plus one surge
-    pod (rolling updates run ``maxSurge: 1``) and every StatefulSet at one pod."""
+    pod (rolling updates run ``maxSurge: 1``), every StatefulSet at one pod and every Job at
+    its parallelism."""
     total, pods = Totals(), 0
-    for w in workloads:
+    for w in ns.workloads:
         copies = w.max_replicas + 1
         total += pod_totals(pod_spec(w.containers, w.volumes, w.init_containers)).times(copies)
         pods += copies
-    for s in stores:
+    for s in ns.stores:
         total += pod_totals(pod_spec((s.container,), s.volumes, s.init_containers))
         pods += 1
+    for j in ns.jobs:
+        total += pod_totals(pod_spec(j.containers, (), j.init_containers)).times(j.parallel)
+        pods += j.parallel
     return total, pods
 
 
-def resource_quota_manifest(name: str, namespace: str, workloads: Iterable, stores: Iterable) -> dict:
+def resource_quota_manifest(name: str, namespace: str, ns: NamespacePods, labels: dict[str, str]) -> dict:
     """A quota that the namespace's own workloads fit at their maximum scale, and nothing much more."""
-    workloads, stores = tuple(workloads), tuple(stores)
-    total, pods = namespace_ceiling(workloads, stores)
+    total, pods = namespace_ceiling(ns)
     return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata(name, namespace, labels),
         "spec": {
             "hard": {
                 "requests.cpu": cpu_quantity(math.ceil(total.cpu_request_m)),
@@ -97,16 +121,16 @@ def resource_quota_manifest(name: str, namespace: str, workloads: Iterable, stor
                 "limits.cpu": cpu_quantity(math.ceil(total.cpu_limit_m)),
                 "limits.memory": memory_quantity(math.ceil(total.memory_limit_mi)),
                 "pods": str(pods),
-                "persistentvolumeclaims": str(len(stores)),
+                "persistentvolumeclaims": str(len(ns.stores)),
             }
         },
     }
 
 
-def limit_range_manifest(name: str, namespace: str, workloads: Iterable, stores: Iterable) -> dict:
+def limit_range_manifest(name: str, namespace: str, ns: NamespacePods, labels: dict[str, str]) -> dict:
     """Container bounds spanning exactly the namespace's own containers; the defaults (seed 002:
     100m/128Mi requested, 200m/256Mi limit) apply to anything added by hand."""
-    containers = _all_containers(workloads, stores)
+    containers = ns.containers()
     min_cpu = min(c.resources.cpu_request_m for c in containers)
     min_mem = min(c.resources.memory_request_mi for c in containers)
     max_cpu = max(c.resources.cpu_limit_m for c in containers)
@@ -114,7 +138,7 @@ def limit_range_manifest(name: str, namespace: str, workloads: Iterable, stores:
     return {
         "apiVersion": "v1",
         "kind": "LimitRange",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata(name, namespace, labels),
         "spec": {
             "limits": [
                 {
@@ -133,3 +157,12 @@ def limit_range_manifest(name: str, namespace: str, workloads: Iterable, stores:
             ]
         },
     }
+
+
+def namespace_limits(namespace: str, pods: NamespacePods, labels: Callable[[str], dict[str, str]]) -> list[dict]:
+    """``<namespace>-quota`` and ``<namespace>-limits`` (seed 002's names for ``production``),
+    each labelled with ``labels(object name)``."""
+    return [
+        resource_quota_manifest(f"{namespace}-quota", namespace, pods, labels(f"{namespace}-quota")),
+        limit_range_manifest(f"{namespace}-limits", namespace, pods, labels(f"{namespace}-limits")),
+    ]

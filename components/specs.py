@@ -192,18 +192,28 @@ class Mount:
 
 @dataclass(frozen=True)
 class Volume:
-    """A pod volume: a ConfigMap, a Secret or an emptyDir (optionally size-capped)."""
+    """A pod volume: a ConfigMap, a Secret or an emptyDir (optionally size-capped).
+
+    ``items`` projects only these Secret keys, as ``(key, file name)``, so a container sees
+    the one password it needs and not the Secret's others. Files are mode 0440: readable by
+    the pod's fsGroup, which the restricted profile's non-root users belong to.
+    """
 
     name: str
     config_map: str | None = None
     secret: str | None = None
     empty_dir_limit_mi: int | None = None
+    items: tuple[tuple[str, str], ...] = ()
 
     def to_k8s(self) -> dict:
         if self.config_map:
             return {"name": self.name, "configMap": {"name": self.config_map}}
         if self.secret:
-            return {"name": self.name, "secret": {"secretName": self.secret}}
+            source: dict = {"secretName": self.secret}
+            if self.items:
+                source["items"] = [{"key": k, "path": p} for k, p in self.items]
+                source["defaultMode"] = 0o440
+            return {"name": self.name, "secret": source}
         empty: dict = {} if self.empty_dir_limit_mi is None else {"sizeLimit": memory_quantity(self.empty_dir_limit_mi)}
         return {"name": self.name, "emptyDir": empty}
 
@@ -241,6 +251,9 @@ class WorkloadSpec:
 
     ``config`` becomes a ConfigMap named ``config_name``; an HPA is created when ``hpa`` is
     set, and a PDB when the minimum replica count (HPA minimum, else ``replicas``) is >= 2.
+    The Service is named ``service_name`` where a seed names it apart from the Deployment
+    (seed 002's ``web-app-service``), else ``name``. ``extra_labels`` go on every object and
+    the pod template (seed labels such as ``app``/``tier``), never on the selector.
     """
 
     name: str
@@ -257,6 +270,7 @@ class WorkloadSpec:
     scrape: ScrapeTarget | None = None
     extra_labels: tuple[tuple[str, str], ...] = ()
     fs_group: int | None = None
+    service_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.replicas < 1:
@@ -272,6 +286,10 @@ class WorkloadSpec:
     @property
     def max_replicas(self) -> int:
         return self.hpa.max_replicas if self.hpa else self.replicas
+
+    @property
+    def service(self) -> str:
+        return self.service_name or self.name
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.manifests import config_checksum, metadata, pod_spec, selector_labels, standard_labels
+from components.declare import declare
+from components.manifests import (
+    config_checksum,
+    metadata,
+    pod_spec,
+    selector_labels,
+    service_account_manifest,
+    standard_labels,
+)
 from components.platform import Platform
 from components.specs import Hpa, Ownership, WorkloadSpec
 
@@ -58,7 +66,7 @@ def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) ->
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
             "template": {
                 "metadata": template_meta,
-                "spec": pod_spec(spec.containers, spec.volumes, spec.init_containers, spec.fs_group),
+                "spec": pod_spec(spec.containers, spec.volumes, spec.init_containers, spec.fs_group, spec.name),
             },
         },
     }
@@ -76,13 +84,18 @@ def service_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership, platf
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(spec.name, namespace, workload_labels(spec, owner)),
+        "metadata": metadata(spec.service, namespace, workload_labels(spec, owner)),
         "spec": {
             "type": "NodePort" if wants_node_port else "ClusterIP",
             "selector": selector_labels(spec.name),
             "ports": ports,
         },
     }
+
+
+def workload_service_account(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict:
+    """The workload's own ServiceAccount, named like it; its pods mount no token."""
+    return service_account_manifest(spec.name, namespace, workload_labels(spec, owner))
 
 
 def hpa_metrics(hpa: Hpa) -> list[dict]:
@@ -137,7 +150,7 @@ class WorkloadArgs:
 
 
 class Workload(pulumi.ComponentResource):
-    """Deployment, Service, and the ConfigMap, HPA and PDB that the spec asks for.
+    """ServiceAccount, Deployment, Service, and the ConfigMap, HPA and PDB that the spec asks for.
 
     Outputs: ``service_name`` (the Kubernetes Service name).
     """
@@ -152,7 +165,9 @@ class Workload(pulumi.ComponentResource):
             if config
             else None
         )
-        deploy_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.config_map] if self.config_map else [])
+        account = declare(f"{name}-serviceaccount", workload_service_account(spec, ns, owner), child)
+        before = [account, self.config_map] if self.config_map else [account]
+        deploy_opts = pulumi.ResourceOptions(parent=self, depends_on=before)
         deployment = deployment_manifest(spec, ns, owner)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment", metadata=deployment["metadata"], spec=deployment["spec"], opts=deploy_opts

@@ -14,13 +14,16 @@ import yaml
 
 from components import cloudmart
 from components.charts import INGRESS_NGINX, helm_release
+from components.declare import declare
+from components.manifests import owner_labels
+from components.namespaces import namespace_manifest
 from components.cloudmart import CloudMart, CloudMartArgs
 from components.finops_demo import FinOpsDemo, FinOpsDemoArgs
 from components.observability import stack as observability
 from components.observability.monitors import PodScrape
 from components.observability.stack import ObservabilityArgs, ObservabilityStack
 from components.platform import Platform
-from components.specs import Resources
+from components.specs import Ownership, Resources
 from components.trip_currency import TripCurrency, TripCurrencyArgs
 from stacks.settings import Settings
 
@@ -30,6 +33,15 @@ from stacks.settings import Settings
 NODE_IMAGE = "kindest/node:v1.35.0"
 INGRESS_NAMESPACE = "ingress-nginx"
 INGRESS_RESOURCES = Resources(50, 96, 500, 256)
+INGRESS_OWNER, INGRESS_PART_OF = Ownership(team="platform", cost_center="CC-2000"), "ingress"
+# kind's nodes are Docker containers on Docker's ``kind`` network, whose subnet Docker picks
+# from its default address pools (172.17.0.0/16-172.31.0.0/16, then 192.168.0.0/16 in /20s).
+# A NodePort connection from localhost arrives from that network's gateway, and kube-proxy
+# SNATs it to the node's address when the pod runs on another node: either way a source in
+# these ranges, never a pod address (kind's pods use 10.244.0.0/16).
+# Ref: https://docs.docker.com/reference/cli/dockerd/#default-address-pools
+# Ref: https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-typenodeport
+KIND_NODE_SOURCES = ("172.16.0.0/12", "192.168.0.0/16")
 
 # kubeadm binds controller-manager, scheduler, etcd metrics and kube-proxy metrics to
 # localhost by default; these patches open them to Prometheus inside the cluster (only the
@@ -154,6 +166,8 @@ def kind_platform(settings: Settings) -> Platform:
         registry="docker.io/korgosu",
         cluster_scrapers=settings.creates_cluster,
         kubelet_insecure_tls=True,
+        ingress_namespace=INGRESS_NAMESPACE,
+        external_sources=KIND_NODE_SOURCES,
     )
 
 
@@ -182,13 +196,19 @@ def build(settings: Settings) -> dict[str, object]:
     provider, kubeconfig = cluster_provider(settings)
     platform = kind_platform(settings)
     on_cluster = pulumi.ResourceOptions(provider=provider)
-    ingress_ns = k8s.core.v1.Namespace("ingress-nginx-namespace", metadata={"name": INGRESS_NAMESPACE}, opts=on_cluster)
+    # privileged: the controller binds hostPorts 80/443, which baseline forbids.
+    ingress_ns = declare(
+        "ingress-nginx-namespace",
+        namespace_manifest(INGRESS_NAMESPACE, INGRESS_OWNER, INGRESS_PART_OF, "privileged"),
+        on_cluster,
+    )
     ingress = helm_release(
         "ingress-nginx",
         INGRESS_NGINX,
         INGRESS_NAMESPACE,
         ingress_nginx_values(),
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
+        labels=owner_labels(INGRESS_OWNER, INGRESS_PART_OF),
     )
     shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=on_cluster)
     obs = ObservabilityStack(

@@ -7,6 +7,7 @@ runs once per session.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -17,10 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.mockrun import Run, run_program, stack_names  # noqa: E402
+from tools.mockrun import Run, run_program, stack_config, stack_names  # noqa: E402
 from tools.render import Rendered, collect  # noqa: E402
 
 STACKS = stack_names()
+
+
+def missing_tool(message: str) -> None:
+    """A test needs a tool that is not installed: skip with ``message`` (one line naming the
+    package), or fail under ``CI=true``, where the tool must be there."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 @functools.cache
@@ -31,6 +40,13 @@ def stack_run(stack: str, preview: bool) -> Run:
 @functools.cache
 def rendered(stack: str) -> Rendered:
     return collect(stack_run(stack, preview=False))
+
+
+@functools.cache
+def rendered_with_demo(stack: str) -> Rendered:
+    """The stack with seed 001's FinOps demo switched on (``finopsDemo: true``)."""
+    config, secrets = stack_config(stack, {"cloud-platform:finopsDemo": "true"})
+    return collect(run_program(stack, preview=False, config=config, secret_keys=secrets))
 
 
 @pytest.fixture(params=[(s, p) for s in STACKS for p in (True, False)], ids=lambda sp: f"{sp[0]}-{'preview' if sp[1] else 'up'}")

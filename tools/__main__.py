@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render a stack's manifests offline")
@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("--base", required=True, help="git ref to compare with (branch, tag, HEAD~1, ...)")
     diff.add_argument("--stack", action="append", dest="stacks", help="a stack to diff (repeatable; default: all)")
     diff.add_argument("--format", choices=("text", "markdown"), default="text")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "preflight":
@@ -37,26 +42,31 @@ def main(argv: list[str] | None = None) -> int:
 
         return preflight.main()
 
+    from stacks.settings import ConfigError
+    from tools.cliconfig import ConfigRefused
     from tools.mockrun import stack_names
 
-    if args.command == "diff":
-        return _diff(parser, args, stack_names())
-    if args.stack not in stack_names():
+    if args.command != "diff" and args.stack not in stack_names():
         parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
+    try:
+        return _run(parser, args, stack_names())
+    except (ConfigError, ConfigRefused) as err:
+        # Only the problem lines, one per problem, as `pulumi up` would stop on them; no traceback.
+        print(err, file=sys.stderr)
+        return 2
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
+    if args.command == "diff":
+        return _diff(parser, args, known)
     if args.command == "cost":
         from tools.cost import estimate_stack, format_estimate
 
         sys.stdout.write(format_estimate(estimate_stack(args.stack), args.format))
         return 0
-
-    from stacks.settings import ConfigError
     from tools.render import render as render_stack
 
-    try:
-        report = render_stack(args.stack, args.out)
-    except ConfigError as err:
-        print(f"invalid configuration:\n{err}", file=sys.stderr)
-        return 2
+    report = render_stack(args.stack, args.out)
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 
 from components.cost.model import Estimate, estimate
-from stacks.settings import Settings, settings_from, validate
-from tools.mockrun import Run, run_program, stack_config
+from stacks.settings import Settings, settings_from
+from tools.mockrun import Run, run_program
+from tools.render import checked_config
 
 
 def stack_settings(stack: str) -> Settings:
-    config, secrets = stack_config(stack)
-    return settings_from(validate(config, frozenset(secrets)), stack)
+    """The stack's settings; raises ConfigRefused or ConfigError on config the program refuses."""
+    return settings_from(checked_config(stack), stack)
 
 
 def estimate_run(run: Run, settings: Settings) -> Estimate:
@@ -24,7 +25,8 @@ def estimate_run(run: Run, settings: Settings) -> Estimate:
 
 
 def estimate_stack(stack: str) -> Estimate:
-    return estimate_run(run_program(stack, preview=False), stack_settings(stack))
+    settings = stack_settings(stack)  # bad config stops here, before the program runs
+    return estimate_run(run_program(stack, preview=False), settings)
 
 
 def to_json(e: Estimate) -> dict:

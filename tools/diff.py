@@ -25,7 +25,8 @@ import yaml
 from components.cost.inventory import Declared, collect, integral, redact
 from components.cost.model import Estimate, estimate
 from stacks.settings import ConfigError, Settings, settings_from, validate
-from tools.mockrun import ROOT_DIR, run_program, stack_config, stack_names
+from tools.cost import stack_settings
+from tools.mockrun import ROOT_DIR, run_program, stack_names
 
 # Runs inside the base tree with that tree's own code: only ``tools.mockrun`` is assumed, which
 # every ref since the harness exists has. Registrations and stack config go out as JSON.
@@ -92,9 +93,8 @@ def side(stack: str, registrations: list[Record], settings: Settings) -> Side:
 
 
 def head_side(stack: str) -> Side:
+    settings = stack_settings(stack)
     run = run_program(stack, preview=False)
-    config, secrets = stack_config(stack)
-    settings = settings_from(validate(config, frozenset(secrets)), stack)
     records = [Record(r.type, r.name, r.inputs, r.secret_paths, r.custom) for r in run.registrations]
     return side(stack, records, settings)
 

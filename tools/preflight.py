@@ -1,4 +1,4 @@
-"""``python -m tools preflight [--stack S]``: check the tools ``make up`` needs before anything is created.
+"""``python -m tools preflight``: check the tools ``make up`` needs before anything is created.
 
 Each missing tool is named with how to install it; the exit status is non-zero when any is
 missing, so ``make up`` stops before Pulumi declares a single resource.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -62,10 +63,11 @@ def summary(run: Run, rendered: Rendered, nodes: int) -> dict:
     }
 
 
-def node_count(stack: str) -> int:
+def checked_config(stack: str) -> dict[str, Any]:
+    """The stack's settings as the program will load them; raises ConfigRefused (the CLI
+    refuses) or ConfigError (the loader refuses) before anything runs."""
     config, secrets = stack_config(stack)
-    values = validate_config(config, frozenset(secrets))
-    return 1 + values["kindWorkers"]
+    return validate_config(config, frozenset(secrets))
 
 
 def _file_name(obj: dict) -> str:
@@ -87,8 +89,9 @@ def write(rendered: Rendered, report: dict, out: Path) -> None:
 
 
 def render(stack: str, out: Path) -> dict:
+    nodes = 1 + checked_config(stack)["kindWorkers"]
     run = run_program(stack, preview=False)
     rendered = collect(run)
-    report = summary(run, rendered, node_count(stack))
+    report = summary(run, rendered, nodes)
     write(rendered, report, out)
     return report

@@ -5,7 +5,9 @@ Each builder is pure: sizes and platform data in, a values dict out.
 
 from __future__ import annotations
 
+from components.manifests import container_security_context, pod_security_context
 from components.observability.options import Pricing
+from components.observability.ownership import LABELS
 from components.observability.prometheus import PROMETHEUS_SERVICE
 from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
@@ -15,6 +17,9 @@ METRICS_SERVER_RELEASE, OPENCOST_RELEASE = "metrics-server", "opencost"
 LOKI_PORT = 3100
 JAEGER_UI_PORT, JAEGER_UI_NODE_PORT = 16686, 30092  # seed 000 publishes the Jaeger UI
 OTLP_GRPC, OTLP_HTTP = 4317, 4318
+# The jaeger image runs as uid 10001 and declares /tmp a volume.
+# Ref: https://github.com/jaegertracing/jaeger/blob/main/cmd/jaeger/Dockerfile (USER_UID=10001, VOLUME /tmp)
+JAEGER_UID = 10001
 
 
 def loki_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
@@ -127,8 +132,23 @@ def alloy_values(sizes: ObservabilitySizes, loki_namespace: str) -> dict:
 def jaeger_values(sizes: ObservabilitySizes) -> dict:
     """Jaeger v2 all-in-one; with no ``userconfig`` it stores traces in memory (lost on
     restart, fine for kind). OTLP 4317/4318 are on the chart's ``jaeger`` Service.
-    Ref: https://github.com/jaegertracing/helm-charts/blob/main/charts/jaeger/values.yaml"""
-    return {"jaeger": {"resources": sizes.jaeger.to_k8s()}}
+
+    The chart sets no container securityContext; these values make the pod meet the
+    restricted Pod Security profile (``tracing`` enforces it): non-root uid 10001, no
+    privilege escalation, all capabilities dropped, RuntimeDefault seccomp, a read-only root
+    with an emptyDir on /tmp, and no API token (Jaeger does not call the Kubernetes API).
+    Ref: https://github.com/jaegertracing/helm-charts/blob/jaeger-4.11.1/charts/jaeger/values.yaml
+    (jaeger.podSecurityContext, jaeger.securityContext, jaeger.serviceAccount, jaeger.extraVolumes)"""
+    return {
+        "jaeger": {
+            "resources": sizes.jaeger.to_k8s(),
+            "podSecurityContext": {**pod_security_context(JAEGER_UID), "runAsUser": JAEGER_UID, "runAsGroup": JAEGER_UID},
+            "securityContext": container_security_context(JAEGER_UID, read_only_root=True),
+            "serviceAccount": {"automountServiceAccountToken": False},
+            "extraVolumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+            "extraVolumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        }
+    }
 
 
 def jaeger_ui_service(namespace: str, platform: Platform) -> dict:
@@ -144,7 +164,7 @@ def jaeger_ui_service(namespace: str, platform: Platform) -> dict:
         "metadata": {
             "name": "jaeger-ui",
             "namespace": namespace,
-            "labels": {"app.kubernetes.io/name": "jaeger-ui", "app.kubernetes.io/part-of": "observability"},
+            "labels": {"app.kubernetes.io/name": "jaeger-ui", **LABELS},
         },
         "spec": {
             "type": kind,

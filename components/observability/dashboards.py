@@ -17,6 +17,7 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef, Threshold, Th
 
 from components.observability.alerting import monthly_cost
 from components.observability.options import HOURS_PER_MONTH, Pricing
+from components.observability.ownership import LABELS
 from components.observability.prometheus import DASHBOARD_LABEL, PROMETHEUS_UID
 
 PROM = DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
@@ -184,7 +185,7 @@ def dashboard_configmap(name: str, namespace: str, dashboard: dict) -> dict:
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {DASHBOARD_LABEL: "1", "app.kubernetes.io/part-of": "observability"},
+            "labels": {DASHBOARD_LABEL: "1", **LABELS},
         },
         "data": {f"{name}.json": json.dumps(dashboard, sort_keys=True)},
     }

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.observability.ownership import LABELS
+
 MONITORING_API = "monitoring.coreos.com/v1"
-LABELS = {"app.kubernetes.io/part-of": "observability", "team": "platform"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ import pulumi_kubernetes as k8s
 
 from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRICS_SERVER, OPENCOST, helm_release
 from components.datastores import GeneratedSecret, GeneratedSecretArgs
+from components.declare import declare
+from components.namespaces import PodSecurityLevel, namespace_manifest
 from components.observability import addons, monitors
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
@@ -30,12 +32,14 @@ from components.observability.prometheus import (
     Endpoints,
     kube_prometheus_stack_values,
 )
+from components.observability.ownership import LABELS, OWNER, PART_OF
 from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
 
 MONITORING, TRACING = "monitoring", "tracing"
-NAMESPACES = (MONITORING, TRACING)
-OWNER_LABELS = {"team": "platform", "cost-center": "CC-2000", "project": "observability"}
+# Pod Security per namespace: node-exporter (hostNetwork, hostPID, hostPath) and Alloy
+# (hostPath /var/log) need privileged in ``monitoring``; Jaeger is hardened to restricted.
+NAMESPACES: dict[str, PodSecurityLevel] = {MONITORING: "privileged", TRACING: "restricted"}
 
 
 @dataclass(frozen=True)
@@ -76,17 +80,16 @@ class ObservabilityStack(pulumi.ComponentResource):
         super().__init__("cloud-platform:observability:ObservabilityStack", name, None, opts)
         self._name, self._args = name, args
         ns = {
-            n: k8s.core.v1.Namespace(
-                f"{name}-{n}-namespace",
-                metadata={"name": n, "labels": OWNER_LABELS},
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for n in NAMESPACES
+            n: declare(f"{name}-{n}-namespace", namespace_manifest(n, OWNER, PART_OF, level), pulumi.ResourceOptions(parent=self))
+            for n, level in NAMESPACES.items()
         }
         in_monitoring = pulumi.ResourceOptions(parent=self, depends_on=[ns[MONITORING]])
         admin = GeneratedSecret(
             f"{name}-grafana-admin",
-            GeneratedSecretArgs(GRAFANA_ADMIN_SECRET, MONITORING, ("admin-password",), literals=(("admin-user", "admin"),)),
+            GeneratedSecretArgs(
+                GRAFANA_ADMIN_SECRET, MONITORING, ("admin-password",), labels=tuple(LABELS.items()),
+                literals=(("admin-user", "admin"),),
+            ),
             opts=in_monitoring,
         )
         prerequisites: list[pulumi.Resource] = [ns[MONITORING], admin]
@@ -105,7 +108,7 @@ class ObservabilityStack(pulumi.ComponentResource):
 
     def _chart(self, role, pin, namespace, values, after, release=None) -> k8s.helm.v4.Chart:
         opts = pulumi.ResourceOptions(parent=self, depends_on=list(after))
-        return helm_release(f"{self._name}-{role}", pin, namespace, values, opts, release=release or role)
+        return helm_release(f"{self._name}-{role}", pin, namespace, values, opts, release=release or role, labels=LABELS)
 
     def _receiver_secret(self) -> list[pulumi.Resource]:
         data = receiver_secret_data(self._args.alerting)
@@ -113,7 +116,7 @@ class ObservabilityStack(pulumi.ComponentResource):
             return []
         secret = k8s.core.v1.Secret(
             f"{self._name}-alertmanager-receivers",
-            metadata={"name": RECEIVER_SECRET, "namespace": MONITORING},
+            metadata={"name": RECEIVER_SECRET, "namespace": MONITORING, "labels": dict(LABELS)},
             type="Opaque",
             string_data=pulumi.Output.secret(data),
             opts=pulumi.ResourceOptions(parent=self),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.manifests import metadata, pod_spec, standard_labels
+from components.manifests import metadata, pod_spec, service_account_manifest, standard_labels
+from components.namespaces import namespace_manifest as owned_namespace
 from components.platform import Platform
 from components.profiles import TripSizes
 from components.specs import (
@@ -29,7 +30,7 @@ from components.specs import (
 
 PART_OF = "trip-currency"
 # Cost is tracked per team; CC-3004 is Trip Currency's cost centre (seed 004 names none).
-OWNER = Ownership(team="trip", cost_center="CC-3004")
+OWNER = Ownership(team="trip", cost_center="CC-3004", extra=(("project", PART_OF),))
 SECRET_NAME = "trip-service-secrets"
 SERVICE_CONFIG = "trip-service-config"
 FRONTEND_CONFIG = "frontend-config"
@@ -95,8 +96,8 @@ def image(platform: Platform, name: str, tag: str) -> str:
 
 
 def namespace_manifest(trip: TripSizes) -> dict:
-    labels = {"project": PART_OF, "team": OWNER.team, "cost-center": OWNER.cost_center}
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace_name(trip), "labels": labels}}
+    """Every Trip pod meets the restricted Pod Security profile, so it is enforced."""
+    return owned_namespace(namespace_name(trip), OWNER, PART_OF, "restricted")
 
 
 def service_config(trip: TripSizes, platform: Platform) -> dict[str, str]:
@@ -199,8 +200,9 @@ def api_spec(entry: ApiEntry, trip: TripSizes, platform: Platform, tag: str, con
 def frontend_spec(trip: TripSizes, platform: Platform, tag: str) -> WorkloadSpec:
     """The React frontend on port 80, with ``frontend-config`` holding the API URL.
 
-    The root filesystem stays writable: the image may render its runtime config at start.
-    nginx runs unprivileged; its cache, pid and temp paths are emptyDirs.
+    nginx runs unprivileged on a read-only root filesystem; the paths it writes (its cache
+    and temp files, its pid file) are emptyDirs. The README's manual check 8 confirms the
+    image starts this way.
     """
     app = Container(
         name=FRONTEND,
@@ -212,7 +214,6 @@ def frontend_spec(trip: TripSizes, platform: Platform, tag: str) -> WorkloadSpec
         liveness=HttpProbe("/", FRONTEND_PORT, initial_delay_seconds=10, period_seconds=10),
         readiness=HttpProbe("/", FRONTEND_PORT, initial_delay_seconds=5, period_seconds=5),
         mounts=(Mount("cache", "/var/cache/nginx"), Mount("run", "/var/run"), Mount("tmp", "/tmp")),
-        read_only_root=False,
     )
     return WorkloadSpec(
         name=FRONTEND,
@@ -259,14 +260,23 @@ def ingestor_container(trip: TripSizes, platform: Platform, tag: str, config_key
     )
 
 
+def ingestor_labels() -> dict[str, str]:
+    return standard_labels(INGESTOR, "ingestor", PART_OF, OWNER)
+
+
+def ingestor_service_account(trip: TripSizes) -> dict:
+    return service_account_manifest(INGESTOR, namespace_name(trip), ingestor_labels())
+
+
 def ingestor_manifest(trip: TripSizes, platform: Platform, tag: str, config_keys: tuple[str, ...]) -> dict:
     """The data-ingestor CronJob; it publishes to Kafka, so it waits for Kafka first."""
     policy, ns = INGESTOR_POLICY, namespace_name(trip)
-    labels = standard_labels(INGESTOR, "ingestor", PART_OF, OWNER)
+    labels = ingestor_labels()
     pod = pod_spec(
         (ingestor_container(trip, platform, tag, config_keys),),
         (Volume("tmp", empty_dir_limit_mi=64),),
         (wait_for(INGESTOR_USES),),
+        service_account=INGESTOR,
     )
     pod["restartPolicy"] = "Never"
     return {

@@ -1,13 +1,16 @@
 """Trip Currency's ingress and NetworkPolicies, as pure manifest builders.
 
 Isolation follows who uses what (``catalog.APIS[*].uses`` and the stores' own clients):
-each store admits only its clients, on its one port. The ingress controller reaches the
-frontend and the APIs; Prometheus reaches the APIs' metrics port.
+the namespace denies all ingress by default, and each store admits only its clients, on
+its one port. The ingress controller (or, where a load balancer reaches pods directly, the
+platform's external sources) reaches the frontend and the APIs; Prometheus reaches the
+APIs' metrics port. Kafka UI and the ingestor admit nothing.
 """
 
 from __future__ import annotations
 
-from components.manifests import metadata, selector_labels, standard_labels
+from components.manifests import metadata, standard_labels
+from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
 from components.profiles import TripSizes
 from components.trip_currency.catalog import (
@@ -30,11 +33,6 @@ from components.trip_currency.catalog import (
 )
 
 INGRESS_NAME = "trip-service-ingress"
-# The controller's and Prometheus's namespaces, matched by the label Kubernetes sets on
-# every namespace. Ref: https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-namespace-by-its-name
-INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
-MONITORING_NAMESPACE = "monitoring"
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 def ingress_paths() -> list[tuple[str, str, int]]:
@@ -76,35 +74,26 @@ def store_clients() -> dict[Endpoint, tuple[str, ...]]:
     return out
 
 
-def _pods(names: tuple[str, ...]) -> list[dict]:
-    return [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": n}}} for n in names]
+def _labels(name: str) -> dict[str, str]:
+    return standard_labels(name, "network-policy", PART_OF, OWNER)
 
 
-def _namespaces(names: tuple[str, ...]) -> list[dict]:
-    return [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: n}}} for n in names]
+def public_rules(platform: Platform, port: int, scraped: bool) -> tuple[Rule, ...]:
+    """Who reaches a pod served through the Ingress (no NodePorts here), plus Prometheus."""
+    rules = entry_rules(platform, port, node_port=False)
+    return (*rules, Rule((port,), namespaces=(MONITORING_NAMESPACE,))) if scraped else rules
 
 
-def policy_manifest(trip: TripSizes, target: str, port: int, peers: list[dict]) -> dict:
-    """Ingress to ``target`` pods only from ``peers``, only on ``port``."""
-    name = f"{target}-ingress"
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(name, namespace_name(trip), standard_labels(name, "network-policy", PART_OF, OWNER)),
-        "spec": {
-            "podSelector": {"matchLabels": selector_labels(target)},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": peers, "ports": [{"protocol": "TCP", "port": port}]}],
-        },
-    }
-
-
-def network_policies(trip: TripSizes) -> list[dict]:
-    """One policy per store, per API and for the frontend. Kafka UI has none: it is reached
-    only through ``kubectl port-forward``, which no NetworkPolicy sees anyway."""
-    policies = [policy_manifest(trip, s.pod, s.port, _pods(c)) for s, c in store_clients().items()]
+def network_policies(trip: TripSizes, platform: Platform) -> list[dict]:
+    """Default deny; one allow policy per store, per API and for the frontend. Kafka UI and
+    the ingestor get none: Kafka UI is reached only through ``kubectl port-forward``, which
+    no NetworkPolicy sees, and the ingestor serves nothing."""
+    ns = namespace_name(trip)
+    policies = [default_deny_manifest(ns, _labels("default-deny-ingress"))]
+    for store, clients in store_clients().items():
+        policies.append(allow_manifest(store.pod, ns, (Rule((store.port,), pods=clients),), _labels(f"{store.pod}-ingress")))
     for api in APIS:
-        peers = _namespaces((INGRESS_CONTROLLER_NAMESPACE, MONITORING_NAMESPACE))
-        policies.append(policy_manifest(trip, api.name, API_PORT, peers))
-    policies.append(policy_manifest(trip, FRONTEND, FRONTEND_PORT, _namespaces((INGRESS_CONTROLLER_NAMESPACE,))))
+        policies.append(allow_manifest(api.name, ns, public_rules(platform, API_PORT, True), _labels(f"{api.name}-ingress")))
+    frontend = public_rules(platform, FRONTEND_PORT, False)
+    policies.append(allow_manifest(FRONTEND, ns, frontend, _labels(f"{FRONTEND}-ingress")))
     return policies

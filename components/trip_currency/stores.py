@@ -7,7 +7,7 @@ with an init container (Kafka waits for ZooKeeper).
 
 from __future__ import annotations
 
-from components.datastores import StoreSpec, redis_workload
+from components.datastores import SECRETS_DIR, StoreSpec, redis_workload
 from components.profiles import DataStoreSizes, TripSizes
 from components.specs import (
     CommandProbe,
@@ -46,16 +46,28 @@ KAFKA_IMAGE, ZOOKEEPER_IMAGE, CONFLUENT_UID = "confluentinc/cp-kafka:7.4.0", "co
 KAFKA_UI_IMAGE, KAFKA_UI_UID = "provectuslabs/kafka-ui:v0.7.2", 100
 # JVM heaps sit well inside each container's smallest (dev) limit.
 KAFKA_HEAP, ZOOKEEPER_HEAP, KAFKA_UI_HEAP = "-Xms256m -Xmx256m", "-Xms128m -Xmx128m", "-Xms64m -Xmx256m"
+# A MySQL option file for trip_user, derived into the Secret: the readiness probe logs in
+# with it, so the password is on no command line. Ref: https://dev.mysql.com/doc/refman/8.0/en/option-files.html
+MYSQL_CLIENT_CNF = "mysql-client.cnf"
+MYSQL_CLIENT_TEMPLATE = "[client]\nuser=" + DB_USER + "\npassword={password}\n"
+
+
+def mysql_client_config() -> tuple[str, str, str]:
+    """The derived Secret key (``GeneratedSecretArgs.derived``) of MySQL's probe login."""
+    return (MYSQL_CLIENT_CNF, "mysql-password", MYSQL_CLIENT_TEMPLATE)
 
 
 def mysql_store(sizes: DataStoreSizes) -> StoreSpec:
     """MySQL 8.0: database ``currency_db``, user ``trip_user``; root password generated too.
 
-    The entrypoint writes outside the data directory during initialisation, so the root
-    filesystem stays writable. Readiness logs in as ``trip_user`` over TCP: the entrypoint's
-    temporary init server listens on no port, so the pod turns ready only once it is done.
+    Passwords come from files of the Secret (``MYSQL_*_PASSWORD_FILE``; ref:
+    https://hub.docker.com/_/mysql, Docker Secrets). The entrypoint writes outside the data
+    directory during initialisation, so the root filesystem stays writable. Readiness logs
+    in as ``trip_user`` over TCP with the option file: the entrypoint's temporary init
+    server listens on no port, so the pod turns ready only once it is done.
     """
-    ready = ("sh", "-c", 'mysql -h 127.0.0.1 -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" -e "SELECT 1" "$MYSQL_DATABASE"')
+    cnf = f"{SECRETS_DIR}/{MYSQL_CLIENT_CNF}"
+    ready = ("sh", "-c", f'mysql --defaults-extra-file={cnf} -h 127.0.0.1 -e "SELECT 1" "$MYSQL_DATABASE"')
     alive = ("sh", "-c", "mysqladmin ping -h 127.0.0.1 --silent")
     container = Container(
         name="mysql",
@@ -66,13 +78,18 @@ def mysql_store(sizes: DataStoreSizes) -> StoreSpec:
         env=(
             EnvVar("MYSQL_DATABASE", DATABASE),
             EnvVar("MYSQL_USER", DB_USER),
-            EnvVar("MYSQL_PASSWORD", secret=SECRET_NAME, key="mysql-password"),
-            EnvVar("MYSQL_ROOT_PASSWORD", secret=SECRET_NAME, key="mysql-root-password"),
+            EnvVar("MYSQL_PASSWORD_FILE", f"{SECRETS_DIR}/mysql-password"),
+            EnvVar("MYSQL_ROOT_PASSWORD_FILE", f"{SECRETS_DIR}/mysql-root-password"),
         ),
         startup=CommandProbe(10, 10, command=ready, failure_threshold=30),
         liveness=CommandProbe(0, 15, command=alive),
         readiness=CommandProbe(0, 10, command=ready),
-        mounts=(Mount("mysql-storage", "/var/lib/mysql"), Mount("run", "/var/run/mysqld"), Mount("tmp", "/tmp")),
+        mounts=(
+            Mount("mysql-storage", "/var/lib/mysql"),
+            Mount("run", "/var/run/mysqld"),
+            Mount("tmp", "/tmp"),
+            Mount("credentials", SECRETS_DIR, read_only=True),
+        ),
         read_only_root=False,
     )
     return StoreSpec(
@@ -83,7 +100,15 @@ def mysql_store(sizes: DataStoreSizes) -> StoreSpec:
         storage_gi=sizes.storage_gi,
         part_of=PART_OF,
         fs_group=MYSQL_UID,
-        volumes=(Volume("run", empty_dir_limit_mi=16), Volume("tmp", empty_dir_limit_mi=256)),
+        volumes=(
+            Volume("run", empty_dir_limit_mi=16),
+            Volume("tmp", empty_dir_limit_mi=256),
+            Volume(
+                "credentials",
+                secret=SECRET_NAME,
+                items=tuple((k, k) for k in ("mysql-password", "mysql-root-password", MYSQL_CLIENT_CNF)),
+            ),
+        ),
     )
 
 
@@ -91,7 +116,9 @@ def mongodb_store(sizes: DataStoreSizes) -> StoreSpec:
     """MongoDB 6.0 with ``trip_user`` as its root user (password ``mongodb-password``).
 
     The WiredTiger cache is capped at 0.25 GiB: by default it takes half the node's memory,
-    not the container's, and the container is then OOM-killed.
+    not the container's, and the container is then OOM-killed. The root password comes from
+    a file of the Secret (``MONGO_INITDB_ROOT_PASSWORD_FILE``; ref: https://hub.docker.com/_/mongo).
+    The probe's ``ping`` needs no login.
     """
     ping = ("mongosh", "--quiet", "--eval", "db.adminCommand('ping')")
     container = Container(
@@ -103,13 +130,18 @@ def mongodb_store(sizes: DataStoreSizes) -> StoreSpec:
         args=("--wiredTigerCacheSizeGB", "0.25"),
         env=(
             EnvVar("MONGO_INITDB_ROOT_USERNAME", DB_USER),
-            EnvVar("MONGO_INITDB_ROOT_PASSWORD", secret=SECRET_NAME, key="mongodb-password"),
+            EnvVar("MONGO_INITDB_ROOT_PASSWORD_FILE", f"{SECRETS_DIR}/mongodb-password"),
             EnvVar("MONGO_INITDB_DATABASE", DATABASE),
         ),
         startup=CommandProbe(10, 10, command=ping, failure_threshold=30),
         liveness=CommandProbe(0, 15, command=ping),
         readiness=CommandProbe(0, 10, command=ping),
-        mounts=(Mount("mongodb-storage", "/data/db"), Mount("configdb", "/data/configdb"), Mount("tmp", "/tmp")),
+        mounts=(
+            Mount("mongodb-storage", "/data/db"),
+            Mount("configdb", "/data/configdb"),
+            Mount("tmp", "/tmp"),
+            Mount("credentials", SECRETS_DIR, read_only=True),
+        ),
     )
     return StoreSpec(
         name=MONGODB.pod,
@@ -119,7 +151,11 @@ def mongodb_store(sizes: DataStoreSizes) -> StoreSpec:
         storage_gi=sizes.storage_gi,
         part_of=PART_OF,
         fs_group=MONGODB_UID,
-        volumes=(Volume("configdb", empty_dir_limit_mi=16), Volume("tmp", empty_dir_limit_mi=64)),
+        volumes=(
+            Volume("configdb", empty_dir_limit_mi=16),
+            Volume("tmp", empty_dir_limit_mi=64),
+            Volume("credentials", secret=SECRET_NAME, items=(("mongodb-password", "mongodb-password"),)),
+        ),
     )
 
 

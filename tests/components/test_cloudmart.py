@@ -11,7 +11,7 @@ from components.cloudmart import cloudmart_services, namespace_manifest, nginx_c
 from components.datastores import kafka_kraft_store, postgres_store, redis_workload
 from components.platform import Platform
 from components.profiles import PROFILES
-from components.quota import limit_range_manifest, namespace_ceiling, resource_quota_manifest
+from components.quota import NamespacePods, limit_range_manifest, namespace_ceiling, resource_quota_manifest
 from components.specs import parse_cpu_m, parse_memory_mi
 from components.workload import deployment_manifest, hpa_manifest, service_manifest
 
@@ -20,10 +20,9 @@ KIND = Platform(name="kind", exposure="NodePort", ingress_class="nginx")
 
 
 def test_namespace_is_labelled_for_cost_tracking():
-    assert namespace_manifest()["metadata"] == {
-        "name": "cloudmart",
-        "labels": {"project": "cloudmart", "team": "platform", "cost-center": "CC-2001"},
-    }
+    meta = namespace_manifest()["metadata"]
+    assert meta["name"] == "cloudmart"
+    assert {"project": "cloudmart", "team": "platform", "cost-center": "CC-2001", "app.kubernetes.io/part-of": "cloudmart"}.items() <= meta["labels"].items()
 
 
 def test_all_five_services_exist():
@@ -152,20 +151,20 @@ def _quota_inputs():
 
 def test_quota_fits_every_workload_at_its_hpa_maximum_plus_a_surge_pod():
     workloads, stores = _quota_inputs()
-    hard = resource_quota_manifest("q", "cloudmart", workloads, stores)["spec"]["hard"]
+    hard = resource_quota_manifest("q", "cloudmart", NamespacePods(workloads, stores), {})["spec"]["hard"]
     # Independent sum: per pod (app + exporter) x (HPA max + 1 surge), plus the stores.
     expected_cpu = sum(
         sum(c.resources.cpu_request_m for c in w.containers) * (w.max_replicas + 1) for w in workloads
     ) + sum(s.container.resources.cpu_request_m for s in stores)
     assert parse_cpu_m(hard["requests.cpu"]) >= expected_cpu
     assert int(hard["pods"]) == sum(w.max_replicas + 1 for w in workloads) + len(stores)
-    ceiling, _ = namespace_ceiling(workloads, stores)
+    ceiling, _ = namespace_ceiling(NamespacePods(workloads, stores))
     assert parse_memory_mi(hard["limits.memory"]) >= ceiling.memory_limit_mi
 
 
 def test_limit_range_admits_the_smallest_and_largest_container():
     workloads, stores = _quota_inputs()
-    limits = limit_range_manifest("l", "cloudmart", workloads, stores)["spec"]["limits"][0]
+    limits = limit_range_manifest("l", "cloudmart", NamespacePods(workloads, stores), {})["spec"]["limits"][0]
     assert parse_cpu_m(limits["min"]["cpu"]) <= 10  # the seed's exporter sidecar requests 10m
     assert parse_memory_mi(limits["min"]["memory"]) <= 16
     largest = max(c.resources.cpu_limit_m for w in workloads for c in w.containers)

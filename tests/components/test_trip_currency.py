@@ -22,7 +22,7 @@ from components.trip_currency.catalog import (
 from components.workload import configmap_manifest, deployment_manifest, hpa_manifest, service_manifest
 from tools.validate import validate_object
 
-KIND = Platform(name="kind", exposure="NodePort", ingress_class="nginx")
+KIND = Platform(name="kind", exposure="NodePort", ingress_class="nginx", ingress_namespace="ingress-nginx")
 # An eks-like platform: the eks stack itself belongs to another issue.
 EKS = Platform(
     name="eks",
@@ -212,8 +212,39 @@ def test_databases_are_statefulsets_with_headless_services_and_10gi_claims(env, 
 def test_mysql_creates_currency_db_for_trip_user_with_generated_passwords():
     env = {e.name: e for e in STORES["mysql"].container.env}
     assert (env["MYSQL_DATABASE"].value, env["MYSQL_USER"].value) == ("currency_db", "trip_user")
-    assert (env["MYSQL_PASSWORD"].secret, env["MYSQL_PASSWORD"].key) == ("trip-service-secrets", "mysql-password")
-    assert env["MYSQL_ROOT_PASSWORD"].key == "mysql-root-password"
+    # Issue 9: the passwords are files of the Secret, read through the image's *_FILE variables.
+    assert "MYSQL_PASSWORD" not in env and "MYSQL_ROOT_PASSWORD" not in env
+    files = _secret_files(STORES["mysql"])
+    assert files[env["MYSQL_PASSWORD_FILE"].value] == "mysql-password"
+    assert files[env["MYSQL_ROOT_PASSWORD_FILE"].value] == "mysql-root-password"
+
+
+def test_mongodb_root_password_is_a_file_of_the_secret():
+    env = {e.name: e for e in STORES["mongodb"].container.env}
+    assert "MONGO_INITDB_ROOT_PASSWORD" not in env
+    assert _secret_files(STORES["mongodb"])[env["MONGO_INITDB_ROOT_PASSWORD_FILE"].value] == "mongodb-password"
+
+
+def test_mysql_probe_logs_in_with_an_option_file_not_a_password_argument():
+    probe = " ".join(STORES["mysql"].container.readiness.command)
+    assert " -p" not in probe and "PASSWORD" not in probe
+    cnf = _secret_files(STORES["mysql"])
+    (path,) = [p for p, key in cnf.items() if key == "mysql-client.cnf"]
+    assert f"--defaults-extra-file={path}" in probe
+    key, source, template = stores.mysql_client_config()
+    assert (key, source) == ("mysql-client.cnf", "mysql-password")
+    assert template.format(password="pw") == "[client]\nuser=trip_user\npassword=pw\n"
+
+
+def _secret_files(store) -> dict[str, str]:
+    """Paths inside the container -> the Secret key they hold."""
+    volumes = {v.name: v for v in store.volumes}
+    out = {}
+    for m in store.container.mounts:
+        v = volumes.get(m.volume)
+        if v is not None and v.secret == "trip-service-secrets":
+            out.update({f"{m.path}/{path}": key for key, path in v.items})
+    return out
 
 
 def test_kafka_uses_zookeeper_and_auto_creates_topics():
@@ -237,8 +268,23 @@ def test_redis_follows_the_seed():
     assert spec.name == "service-redis" and container["image"] == "redis:7.0-alpine"
     assert container["args"][:6] == ["--appendonly", "yes", "--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru"]
     assert container["resources"] == resources(("100m", "128Mi"), ("200m", "256Mi"))
-    assert container["env"][0]["valueFrom"]["secretKeyRef"] == {"name": "trip-service-secrets", "key": "redis-password"}
     assert spec.volumes[0].to_k8s() == {"name": "data", "emptyDir": {"sizeLimit": "200Mi"}}
+
+
+def test_redis_reads_its_password_from_a_mounted_config_file():
+    spec = stores.trip_redis(trip("dev"))
+    pod = deployment_of(spec, "dev")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    argv = container["command"] + container["args"] + container["readinessProbe"]["exec"]["command"]
+    assert not any("requirepass" in a or "REDIS_PASSWORD" in a or a == "-a" for a in argv)
+    assert "env" not in container  # no password in the environment either
+    (config,) = [a for a in container["command"] if a.endswith("redis.conf")]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    (secret,) = [v for v in pod["volumes"] if "secret" in v]
+    assert secret["secret"]["secretName"] == "trip-service-secrets"
+    files = {f'{mounts[secret["name"]]}/{i["path"]}': i["key"] for i in secret["secret"]["items"]}
+    assert files[config] == "redis.conf"
+    assert "REDISCLI_AUTH" in container["readinessProbe"]["exec"]["command"][2]
 
 
 def test_kafka_ui_is_pinned_to_a_release_and_points_at_the_broker():
@@ -280,13 +326,17 @@ def test_ingress_class_annotations_host_and_tls_come_from_the_platform():
 
 
 def _policies():
+    """target pod -> (peer pods, peer namespaces, the one port), over the allow policies."""
     out = {}
-    for p in network.network_policies(trip("dev")):
-        (rule,) = p["spec"]["ingress"]
-        pods = {f["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for f in rule["from"] if "podSelector" in f}
-        nss = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in rule["from"] if "namespaceSelector" in f}
+    for p in network.network_policies(trip("dev"), KIND):
+        if not p["spec"].get("ingress"):
+            continue  # the default deny
+        peers = [f for rule in p["spec"]["ingress"] for f in rule["from"]]
+        (port,) = {port["port"] for rule in p["spec"]["ingress"] for port in rule["ports"]}
+        pods = {f["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for f in peers if "podSelector" in f}
+        nss = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in peers if "namespaceSelector" in f}
         target = p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-        out[target] = (pods, nss, rule["ports"][0]["port"])
+        out[target] = (pods, nss, port)
     return out
 
 
@@ -318,7 +368,7 @@ def test_policy_selectors_match_the_pods_they_protect():
 def test_eks_shaped_builders_are_strict_valid():
     t = trip("eks")
     objects = [namespace_manifest(t), service_config_manifest(t, EKS), network.ingress_manifest(t, EKS)]
-    objects += network.network_policies(t)
+    objects += network.network_policies(t, EKS)
     objects.append(ingestor_manifest(t, EKS, "b7", keys("eks", EKS)))
     for entry in APIS:
         objects.append(deployment_of(api_spec(entry, t, EKS, "b7", keys("eks", EKS)), "eks"))

@@ -67,10 +67,12 @@ def test_secret_has_generated_secret_passwords(stack):
     run = stack_run(stack, False)
     (secret,) = [r for r in run.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == "trip-service-secrets"]
     assert secret.inputs["metadata"]["namespace"] == NAMESPACES[stack]
-    assert set(secret.inputs["stringData"]) == {"mysql-password", "mysql-root-password", "mongodb-password", "redis-password"}
+    passwords = {"mysql-password", "mysql-root-password", "mongodb-password", "redis-password"}
+    # Plus the files derived from them: Redis's config and MySQL's probe login (issue 9).
+    assert set(secret.inputs["stringData"]) == passwords | {"redis.conf", "mysql-client.cnf"}
     assert "/stringData" in secret.secret_paths or all(f"/stringData/{k}" in secret.secret_paths for k in secret.inputs["stringData"])
     generated = {r.name for r in run.of_type("random:index/randomPassword:RandomPassword")}
-    assert {f"trip-secrets-{k}" for k in secret.inputs["stringData"]} <= generated
+    assert {f"trip-secrets-{k}" for k in passwords} <= generated
 
 
 def test_data_survives_destroy_where_the_profile_retains_it(stack):

@@ -11,6 +11,7 @@ import pytest
 from components.cost.inventory import HELM_CHART
 from stacks.settings import KEYS_BY_NAME, PROJECT, ConfigError, settings_from, validate
 from tests.conftest import ROOT
+from tests.unit.test_tools_cli import project_copy  # noqa: F401 - the fixture
 from tools import __main__ as cli
 from tools.diff import Record, Side, StackDiff, base_stack_names, budget_problems, compare, format_markdown, format_text, side
 
@@ -136,3 +137,11 @@ def test_budget_guard_fails_an_estimate_it_cannot_price():
     assert budget_problems("eks", 300.0, 0.0, guard("500", "20"), ["nodes apps (p5.48xlarge on-demand)"]) == [
         "eks: no price data for nodes apps (p5.48xlarge on-demand); add it to components/cost/prices.py"
     ]
+
+
+def test_cost_with_a_bad_budget_key_prints_only_the_problem_line_and_exits_2(project_copy):
+    with (project_copy / "Pulumi.dev.yaml").open("a") as stack_file:
+        stack_file.write('  cloud-platform:maxIncreasePercent: "lots"\n')
+    result = subprocess.run([sys.executable, "-m", "tools", "cost", "dev"], cwd=project_copy, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [f'{P}maxIncreasePercent must be a decimal number from 0 to 10000 (got "lots")']

@@ -1,0 +1,143 @@
+"""Issue 9, Pod Security admission: every Namespace carries enforce, audit and warn with the
+version pinned; application namespaces and ``tracing`` are restricted, and every pod
+template there (and the securityContext values sent to charts whose pods run there) meets
+every control of the restricted profile."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from components.charts import dig
+from tests.conftest import rendered_with_demo
+from tests.security.helpers import app_namespaces, namespace_labels
+from tools.netpol import pod_templates
+from tools.podsecurity import restricted_violations
+
+MODES = ("enforce", "audit", "warn")
+# Where a namespace cannot be restricted, why (the README's table says the same).
+NOT_RESTRICTED = {
+    "monitoring": "privileged",  # node-exporter: hostNetwork, hostPID, hostPath; Alloy: hostPath /var/log
+    "ingress-nginx": "privileged",  # the controller binds hostPorts 80/443 on kind
+}
+
+
+def _levels(stack: str) -> dict[str, str]:
+    return {n: labels.get("pod-security.kubernetes.io/enforce") for n, labels in namespace_labels(stack).items()}
+
+
+def test_every_namespace_has_all_three_modes_at_one_level_with_a_pinned_version(stack):
+    for name, labels in namespace_labels(stack).items():
+        levels = {labels.get(f"pod-security.kubernetes.io/{m}") for m in MODES}
+        versions = {labels.get(f"pod-security.kubernetes.io/{m}-version") for m in MODES}
+        assert len(levels) == 1 and levels <= {"restricted", "baseline", "privileged"}, name
+        assert versions == {"v1.35"}, name
+
+
+def test_application_namespaces_and_tracing_are_restricted_and_only_the_documented_ones_are_not(stack):
+    levels = _levels(stack)
+    for ns in (*app_namespaces(stack), "tracing"):
+        assert levels[ns] == "restricted", ns
+    assert {n: lvl for n, lvl in levels.items() if lvl != "restricted"} == NOT_RESTRICTED
+
+
+def test_every_pod_template_in_a_restricted_namespace_meets_the_restricted_profile(stack):
+    levels = _levels(stack)
+    pods = [p for p in pod_templates(rendered_with_demo(stack).objects) if levels.get(p.namespace) == "restricted"]
+    assert len(pods) >= 20
+    problems = {p.owner: restricted_violations(p.pod_spec()) for p in pods}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+# Chart pods in restricted namespaces: the pod each chart builds from our values, for the
+# fields the profile checks. Ref: jaeger chart 4.11.1 templates/jaeger/jaeger-deploy.yaml.
+CHART_PODS = {
+    "jaeger": lambda v: {
+        "securityContext": dig(v, ("jaeger", "podSecurityContext")),
+        "containers": [{"name": "jaeger", "securityContext": dig(v, ("jaeger", "securityContext"))}],
+        "volumes": dig(v, ("jaeger", "extraVolumes")),
+    },
+}
+
+
+def test_chart_pods_in_restricted_namespaces_get_restricted_security_contexts(stack):
+    levels = _levels(stack)
+    releases = [r for r in rendered_with_demo(stack).releases if levels.get(r["namespace"]) == "restricted"]
+    assert {r["chart"] for r in releases} == set(CHART_PODS)
+    for release in releases:
+        assert restricted_violations(CHART_PODS[release["chart"]](release["values"])) == [], release["chart"]
+
+
+def test_jaeger_runs_as_its_image_user_without_an_api_token(stack):
+    (jaeger,) = [r for r in rendered_with_demo(stack).releases if r["chart"] == "jaeger"]
+    values = jaeger["values"]["jaeger"]
+    assert values["podSecurityContext"]["runAsUser"] == 10001  # USER_UID in cmd/jaeger/Dockerfile
+    assert values["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in values["extraVolumeMounts"]  # the image's VOLUME /tmp
+    assert values["serviceAccount"]["automountServiceAccountToken"] is False
+
+
+HARDENED = {
+    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+    "containers": [
+        {
+            "name": "app",
+            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsUser": 1000},
+        }
+    ],
+    "volumes": [{"name": "tmp", "emptyDir": {}}],
+}
+
+
+def _with(path: tuple, value) -> dict:
+    """The hardened pod with one field set (``path`` through dicts and list indexes)."""
+    pod = copy.deepcopy(HARDENED)
+    node = pod
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return pod
+
+
+def test_the_checker_passes_a_hardened_pod():
+    assert restricted_violations(HARDENED) == []
+
+
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        (("hostNetwork",), True),
+        (("hostPID",), True),
+        (("hostIPC",), True),
+        (("securityContext", "windowsOptions"), {"hostProcess": True}),
+        (("volumes",), [{"name": "h", "hostPath": {"path": "/"}}]),
+        (("volumes",), [{"name": "n", "nfs": {"server": "x", "path": "/"}}]),
+        (("securityContext", "sysctls"), [{"name": "kernel.msgmax", "value": "1"}]),
+        (("securityContext", "seLinuxOptions"), {"type": "spc_t"}),
+        (("securityContext", "seLinuxOptions"), {"user": "root"}),
+        (("securityContext", "seccompProfile"), {"type": "Unconfined"}),
+        (("securityContext", "runAsNonRoot"), False),
+        (("securityContext", "runAsUser"), 0),
+        (("securityContext", "appArmorProfile"), {"type": "Unconfined"}),
+        (("containers", 0, "securityContext", "privileged"), True),
+        (("containers", 0, "securityContext", "allowPrivilegeEscalation"), True),
+        (("containers", 0, "securityContext", "runAsUser"), 0),
+        (("containers", 0, "securityContext", "procMount"), "Unmasked"),
+        (("containers", 0, "securityContext", "capabilities"), {"drop": ["NET_RAW"]}),
+        (("containers", 0, "securityContext", "capabilities"), {"drop": ["ALL"], "add": ["SYS_ADMIN"]}),
+        (("containers", 0, "securityContext", "seccompProfile"), {"type": "Unconfined"}),
+        (("containers", 0, "ports"), [{"containerPort": 80, "hostPort": 80}]),
+        (("containers", 0, "readinessProbe"), {"httpGet": {"host": "10.0.0.1", "path": "/", "port": 80}}),
+        (("containers", 0, "lifecycle"), {"preStop": {"tcpSocket": {"host": "10.0.0.1", "port": 80}}}),
+    ],
+)
+def test_the_checker_rejects_each_control_of_the_profile(path, value):
+    assert restricted_violations(_with(path, value)) != []
+
+
+def test_the_checker_rejects_missing_pod_level_defaults():
+    pod = _with(("securityContext",), {})
+    problems = " ".join(restricted_violations(pod))
+    assert "runAsNonRoot" in problems and "seccompProfile" in problems
+    assert restricted_violations(HARDENED, {"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}) != []
