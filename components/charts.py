@@ -194,7 +194,7 @@ KUBE_PROMETHEUS_STACK = ChartPin(
         ChartPod("admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),)),
         ChartPod(
             "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
-            enabled=("grafana", "enabled"),
+            enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),),
         ),
         ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),)),
         ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),)),

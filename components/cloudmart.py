@@ -1,7 +1,7 @@
 """CloudMart: the five-service shop of seed 000 with its PostgreSQL, Redis and Kafka.
 
 ``cloudmart_services()`` is the seed's catalogue as data; ``CloudMart`` registers the
-namespace, the data layer, the quota and one ``Workload`` per service.
+namespace, the data layer, the quota, one ``Workload`` per service and the Ingress.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from components.datastores import (
     redis_workload,
 )
 from components.declare import declare
-from components.manifests import standard_labels
+from components.manifests import ingress_manifest, metadata, standard_labels
 from components.namespaces import namespace_manifest as owned_namespace
 from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
@@ -53,6 +53,10 @@ NGINX_IMAGE, NGINX_UID = "nginxinc/nginx-unprivileged:1.28.0-alpine", 101
 EXPORTER_IMAGE, EXPORTER_UID = "nginx/nginx-prometheus-exporter:0.11.0", 65534
 HTTP_PORT, METRICS_PORT = 8080, 9113
 SECRET_NAME = "cloudmart-credentials"
+# Every service is also reachable through the ingress controller under /cloudmart/<short
+# name>, so its traffic passes ingress-nginx, whose metrics feed the SLO alerts. The seed's
+# NodePorts stay. Prefix paths need no rewrite: each service's nginx answers any path.
+INGRESS_NAME, INGRESS_PREFIX, SERVICE_PORT = "cloudmart-ingress", "/cloudmart", 80
 POSTGRES_SERVICE, REDIS_SERVICE, KAFKA_SERVICE = "postgres-service", "redis-service", "kafka-service"
 
 
@@ -173,7 +177,7 @@ def service_spec(entry: ServiceEntry) -> WorkloadSpec:
         containers=(app, exporter),
         replicas=entry.replicas,
         service_ports=(
-            ServicePort("http", 80, HTTP_PORT, node_port=entry.node_port),
+            ServicePort("http", SERVICE_PORT, HTTP_PORT, node_port=entry.node_port),
             ServicePort("metrics", METRICS_PORT, METRICS_PORT),
         ),
         component="backend",
@@ -230,15 +234,30 @@ def network_policies(platform: Platform) -> list[dict]:
     return policies
 
 
+def ingress_path(entry: ServiceEntry) -> str:
+    return f"{INGRESS_PREFIX}/{entry.name.removesuffix('-service')}"
+
+
+def cloudmart_ingress(platform: Platform) -> dict:
+    """``cloudmart-ingress``: ``/cloudmart/user`` -> user-service, and so on for all five."""
+    labels = standard_labels(INGRESS_NAME, "ingress", PART_OF, OWNER)
+    paths = [(ingress_path(e), e.name, SERVICE_PORT) for e in SERVICES]
+    return ingress_manifest(metadata(INGRESS_NAME, NAMESPACE, labels), platform, paths)
+
+
 @dataclass(frozen=True)
 class CloudMartArgs:
+    """``ingress_depends_on``: what the Ingress waits for (the controller's release)."""
+
     profile: Profile
     platform: Platform
+    ingress_depends_on: tuple[pulumi.Resource, ...] = ()
 
 
 class CloudMart(pulumi.ComponentResource):
     """The ``cloudmart`` namespace (restricted Pod Security), its NetworkPolicies, quota and
-    limits, PostgreSQL, Redis and Kafka, and the five services of seed 000.
+    limits, PostgreSQL, Redis and Kafka, the five services of seed 000, and
+    ``cloudmart-ingress`` routing all five through the ingress controller.
 
     Outputs: ``namespace`` and ``services`` (Kubernetes Service names).
     """
@@ -277,6 +296,8 @@ class CloudMart(pulumi.ComponentResource):
         pods = NamespacePods((redis, *services), (postgres, kafka))
         for obj in namespace_limits(NAMESPACE, pods, lambda n: standard_labels(n, "quota", PART_OF, OWNER)):
             declare(f"{name}-{obj['metadata']['name'].removeprefix(NAMESPACE + '-')}", obj, inside)
+        after_controller = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, *args.ingress_depends_on])
+        declare(f"{name}-ingress", cloudmart_ingress(platform), after_controller)
         self.services = [s.name for s in services]
         self.register_outputs({"namespace": NAMESPACE, "services": self.services})
 
@@ -286,6 +307,12 @@ def node_ports() -> tuple[int, ...]:
     return tuple(e.node_port for e in SERVICES if e.node_port)
 
 
-def urls() -> dict[str, str]:
-    """Where a browser reaches each published service on kind (localhost-mapped NodePorts)."""
-    return {e.name: f"http://localhost:{e.node_port}" for e in SERVICES if e.node_port}
+def urls(platform: Platform) -> dict[str, str]:
+    """Where a browser reaches each service: the seed's localhost-mapped NodePorts (kind),
+    and every service through the ingress (``<name>-ingress``)."""
+    scheme = "https" if platform.tls else "http"
+    host = platform.ingress_host or "localhost"
+    out = {f"{e.name}-ingress": f"{scheme}://{host}{ingress_path(e)}" for e in SERVICES}
+    if platform.node_ports:
+        out.update({e.name: f"http://localhost:{e.node_port}" for e in SERVICES if e.node_port})
+    return out

@@ -15,6 +15,7 @@ _CLASSES = {
     "ResourceQuota": k8s.core.v1.ResourceQuota,
     "LimitRange": k8s.core.v1.LimitRange,
     "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "Ingress": k8s.networking.v1.Ingress,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from components.platform import Platform
 from components.specs import Container, Ownership, Volume
 
 MANAGED_BY = "pulumi"
@@ -149,3 +150,28 @@ def claim_spec(storage_gi: int, storage_class: str | None) -> dict:
 def config_checksum(data: dict[str, str]) -> str:
     """A stable hash of ConfigMap data; as a pod annotation it rolls pods when the config changes."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def ingress_manifest(meta: dict, platform: Platform, paths: list[tuple[str, str, int]]) -> dict:
+    """An Ingress routing each ``(path, service, port)`` by ``Prefix``; class, annotations,
+    host and TLS are platform data (the platform's annotations join ``meta``'s)."""
+    rule: dict = {
+        "http": {
+            "paths": [
+                {"path": path, "pathType": "Prefix", "backend": {"service": {"name": svc, "port": {"number": port}}}}
+                for path, svc, port in paths
+            ]
+        }
+    }
+    if platform.ingress_host:
+        rule["host"] = platform.ingress_host
+    spec: dict = {"ingressClassName": platform.ingress_class, "rules": [rule]}
+    if platform.tls:
+        tls: dict = {"hosts": list(platform.tls.hosts)}
+        if platform.tls.secret_name:
+            tls["secretName"] = platform.tls.secret_name
+        spec["tls"] = [tls]
+    meta = dict(meta)
+    if platform.ingress_annotations:
+        meta["annotations"] = {**meta.get("annotations", {}), **dict(platform.ingress_annotations)}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec}

@@ -145,12 +145,16 @@ def scrape_targets() -> tuple[PodScrape, ...]:
             (("app.kubernetes.io/part-of", cloudmart.PART_OF),),
             port="metrics",
             part_of=cloudmart.PART_OF,
+            # The exporter's series carry no labels: ``app`` tells the five services apart.
+            pod_labels=("app",),
         ),
         PodScrape(
             "ingress-nginx",
             INGRESS_NAMESPACE,
             (("app.kubernetes.io/name", "ingress-nginx"), ("app.kubernetes.io/component", "controller")),
             port="metrics",
+            # ``namespace`` on request metrics is the Ingress's namespace, not the controller's.
+            honor_labels=True,
         ),
     )
 
@@ -210,7 +214,7 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
         labels=owner_labels(INGRESS_OWNER, INGRESS_PART_OF),
     )
-    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform), opts=on_cluster)
+    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform, ingress_depends_on=(ingress,)), opts=on_cluster)
     obs = ObservabilityStack(
         "observability",
         ObservabilityArgs(
@@ -234,7 +238,7 @@ def build(settings: Settings) -> dict[str, object]:
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         "profile": settings.profile.name,
         "cloudmartNamespace": cloudmart.NAMESPACE,
-        "urls": {**cloudmart.urls(), **obs.urls},
+        "urls": {**cloudmart.urls(platform), **obs.urls},
         "grafanaAdminPassword": obs.grafana_admin_password,
         "ingressRelease": ingress.urn,
         "cloudmartServices": shop.services,

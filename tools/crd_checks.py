@@ -46,7 +46,13 @@ _NAMESPACE_SELECTOR = {
 _ENDPOINT = {
     "type": "object",
     "required": ["port"],
-    "properties": {"port": _STR, "path": {"type": "string", "pattern": "^/"}, "interval": _DURATION, "scheme": {"enum": ["http", "https"]}},
+    "properties": {
+        "port": _STR,
+        "path": {"type": "string", "pattern": "^/"},
+        "interval": _DURATION,
+        "scheme": {"enum": ["http", "https"]},
+        "honorLabels": {"type": "boolean"},
+    },
     "additionalProperties": False,
 }
 
@@ -62,6 +68,8 @@ def _monitor(kind: str, endpoints_key: str) -> dict:
                 "namespaceSelector": _NAMESPACE_SELECTOR,
                 "selector": _SELECTOR,
                 endpoints_key: {"type": "array", "items": _ENDPOINT, "minItems": 1},
+                # Pod labels copied onto the series (both kinds have it).
+                "podTargetLabels": {"type": "array", "items": _STR, "minItems": 1},
             },
             "additionalProperties": False,
         },

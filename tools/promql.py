@@ -83,3 +83,108 @@ def problems(expr: str) -> list[str]:
         return [f"invalid PromQL {expr!r}: {err}"]
     unknown = sorted(n for n in names if n not in KNOWN_METRICS and n not in ALLOWED_METRICS)
     return [f"unknown metric {n} in {expr!r}" for n in unknown]
+
+
+# --- label propagation ---------------------------------------------------------------------
+# Which labels an expression's result carries, given the labels of each metric; every label
+# a selector filters by, an aggregation groups by or a join matches on must exist there.
+# ``None`` stands for a scalar. Ref: https://prometheus.io/docs/prometheus/latest/querying/operators/
+SET_OPERATORS = {"and", "or", "unless"}
+
+
+def result_labels(expr: str, labels_of) -> tuple[set[str] | None, list[str]]:
+    """(labels of the result, problems). ``labels_of(metric)`` returns a set, or None for an
+    unknown metric (reported as a problem)."""
+    found: list[str] = []
+    labels = _labels(promql_parser.parse(substitute(expr)), labels_of, found)
+    return labels, found
+
+
+def _need(have: set[str], wanted, where: str, found: list[str]) -> None:
+    missing = sorted(set(wanted) - have)
+    if missing:
+        found.append(f"{where}: no label {', '.join(missing)} (has {', '.join(sorted(have)) or 'none'})")
+
+
+def _selector(node, labels_of, found: list[str]) -> set[str]:
+    have = labels_of(node.name)
+    if have is None:
+        found.append(f"{node.name}: unknown metric")
+        return set()
+    _need(set(have), {m.name for m in node.matchers.matchers if m.name != "__name__"}, node.name, found)
+    return set(have)
+
+
+def _call(node, labels_of, found: list[str]) -> set[str] | None:
+    name = node.func.name
+    args = [_labels(a, labels_of, found) for a in node.args]
+    vectors = [a for a in args if a is not None]
+    if name in ("time", "scalar", "vector", "pi") or not vectors:
+        return None if name != "vector" else set()
+    if name == "histogram_quantile":
+        _need(vectors[0], {"le"}, "histogram_quantile", found)
+        return vectors[0] - {"le"}
+    if name in ("label_replace", "label_join"):
+        # label_replace(v, dst, replacement, src, regex); label_join(v, dst, separator, src...)
+        sources = [a.val for a in node.args[3:]] if name == "label_join" else [node.args[3].val]
+        _need(vectors[0], set(sources) - {""}, name, found)
+        return vectors[0] | {node.args[1].val}
+    return vectors[0]
+
+
+def _aggregate(node, labels_of, found: list[str]) -> set[str]:
+    inner = _labels(node.expr, labels_of, found) or set()
+    modifier = node.modifier
+    grouping = set(modifier.labels) if modifier else set()
+    where = f"{node.op} by ({', '.join(sorted(grouping))})"
+    if modifier and modifier.type == promql_parser.AggModifierType.Without:
+        return inner - grouping
+    _need(inner, grouping, where, found)
+    if str(node.op) in ("topk", "bottomk", "limitk", "limit_ratio"):
+        return inner
+    return grouping
+
+
+def _binary(node, labels_of, found: list[str]) -> set[str] | None:
+    lhs, rhs = _labels(node.lhs, labels_of, found), _labels(node.rhs, labels_of, found)
+    if lhs is None or rhs is None:
+        return rhs if lhs is None else lhs
+    op, modifier = str(node.op).strip(), node.modifier
+    matching = modifier.matching if modifier else None
+    if matching is None:
+        if op == "or":
+            return lhs & rhs
+        if lhs != rhs:
+            found.append(f"{op}: sides never match ({sorted(lhs)} vs {sorted(rhs)})")
+        return lhs
+    on = set(matching.labels)
+    if matching.type == promql_parser.LabelModifierType.Include:
+        _need(lhs, on, f"{op} on (left)", found)
+        _need(rhs, on, f"{op} on (right)", found)
+    extra = set(modifier.group_labels or ())
+    card = modifier.card
+    if card == promql_parser.VectorMatchCardinality.ManyToOne:
+        _need(rhs, extra, "group_left", found)
+        return lhs | extra
+    if card == promql_parser.VectorMatchCardinality.OneToMany:
+        _need(lhs, extra, "group_right", found)
+        return rhs | extra
+    if op in SET_OPERATORS:
+        return lhs
+    return on if matching.type == promql_parser.LabelModifierType.Include else lhs - on
+
+
+def _labels(node, labels_of, found: list[str]) -> set[str] | None:
+    if isinstance(node, (promql_parser.NumberLiteral, promql_parser.StringLiteral)):
+        return None
+    if isinstance(node, promql_parser.VectorSelector):
+        return _selector(node, labels_of, found)
+    if isinstance(node, promql_parser.MatrixSelector):
+        return _selector(node.vector_selector, labels_of, found)
+    if isinstance(node, promql_parser.Call):
+        return _call(node, labels_of, found)
+    if isinstance(node, promql_parser.AggregateExpr):
+        return _aggregate(node, labels_of, found)
+    if isinstance(node, promql_parser.BinaryExpr):
+        return _binary(node, labels_of, found)
+    return _labels(node.expr, labels_of, found)  # ParenExpr, UnaryExpr, SubqueryExpr

@@ -1,7 +1,7 @@
 """Alertmanager routing and the platform's alert rules, as pure data.
 
 Routing follows seed 002: group by alertname/cluster/service, ``severity: critical`` goes to
-``critical-alerts`` and ``team: platform`` to ``platform-team``. Receiver credentials never
+``critical-alerts`` and ``team: platform`` to ``platform-team``, each alert to one of them. Receiver credentials never
 appear in values: the Slack webhook URL and SMTP password live in a Secret that the
 Alertmanager pod mounts (``alertmanagerSpec.secrets``) and the config reads with
 ``*_file`` fields. With nothing configured every receiver has no integrations (a null
@@ -72,12 +72,20 @@ def _receiver(name: str, email: list[dict], slack: list[dict]) -> dict:
     return receiver
 
 
-def alertmanager_config(alerting: Alerting) -> dict:
-    """The ``alertmanager.config`` value: seed 002's routes, with Watchdog kept apart.
+FINOPS_REPEAT = "24h"  # cost figures move slowly: one reminder a day, not every 4 hours
 
-    Watchdog always fires (kube-prometheus-stack's dead man's switch); it goes to its own
-    ``watchdog`` receiver, re-sent every minute, for an external heartbeat monitor to watch,
-    and never reaches the people routes.
+
+def alertmanager_config(alerting: Alerting) -> dict:
+    """The ``alertmanager.config`` value: seed 002's routes, each alert delivered once.
+
+    The first matching route wins (no ``continue``):
+    - Watchdog always fires (kube-prometheus-stack's dead man's switch); it goes to its own
+      ``watchdog`` receiver, re-sent every minute, for an external heartbeat monitor to watch;
+    - ``severity=critical`` pages ``critical-alerts`` only. Every platform rule also carries
+      ``team=platform``; with ``continue`` the same page reached ``platform-team`` as well;
+    - FinOps warnings (``category=finops``) go to ``platform-team``, reminded daily;
+    - other ``team=platform`` alerts go to ``platform-team``;
+    - everything else (the chart's own rules carry no team) goes to ``default`` (e-mail).
     """
     email, critical, platform = _email(alerting), _slack(alerting, "#critical-alerts"), _slack(alerting, "#platform-team")
     return {
@@ -91,7 +99,8 @@ def alertmanager_config(alerting: Alerting) -> dict:
             "routes": [
                 {"matchers": ['alertname = "Watchdog"'], "receiver": "watchdog", "repeat_interval": "1m"},
                 {"matchers": ['alertname = "InfoInhibitor"'], "receiver": "null"},
-                {"matchers": ['severity = "critical"'], "receiver": "critical-alerts", "continue": True},
+                {"matchers": ['severity = "critical"'], "receiver": "critical-alerts"},
+                {"matchers": ['category = "finops"'], "receiver": "platform-team", "repeat_interval": FINOPS_REPEAT},
                 {"matchers": ['team = "platform"'], "receiver": "platform-team"},
             ],
         },

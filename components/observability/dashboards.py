@@ -74,8 +74,17 @@ def namespace_variable() -> dash_b.QueryVariable:
     )
 
 
+# Grafana's grid is 24 columns wide. The SDK places panels left to right and wraps only
+# after a row overflows, so the widths of each row must add up to exactly 24.
+GRID_COLUMNS = 24
+STAT_WIDTH, GAUGE_WIDTH = 5, 4  # four stats and the gauge: 4 x 5 + 4 = 24
+
+
 def _stat(title: str, expr: str, unit: str) -> stat.Panel:
-    return stat.Panel().title(title).unit(unit).with_target(query(expr, instant=True)).reduce_options(_last()).height(5).span(6)
+    return (
+        stat.Panel().title(title).unit(unit).with_target(query(expr, instant=True)).reduce_options(_last())
+        .height(5).span(STAT_WIDTH)
+    )
 
 
 def _cost_panels(pricing: Pricing) -> list:
@@ -114,7 +123,7 @@ def finops_dashboard(pricing: Pricing) -> dict:
             gauge.Panel().title("Overall CPU Efficiency").unit("percentunit").min(0).max(1)
             .with_target(query(efficiency, instant=True)).reduce_options(_last())
             .thresholds(_thresholds((None, "red"), (0.4, "yellow"), (0.7, "green")))
-            .height(5).span(6)
+            .height(5).span(GAUGE_WIDTH)
         )
         .with_panel(_stat("Wasted CPU Cores", waste_cpu, "none"))
         .with_panel(_stat("Wasted Memory", waste_mem, "bytes"))
@@ -139,8 +148,30 @@ def finops_dashboard(pricing: Pricing) -> dict:
     return _to_dict(builder)
 
 
+def _ingress_panels(cm: str) -> list:
+    """What the shop's users see through the ingress (the SLO alerts' SLI), per service.
+    ``namespace`` is the Ingress's namespace: the ingress-nginx PodMonitor honours it."""
+    requests = f"nginx_ingress_controller_requests{{{cm}}}"
+    errors = f'nginx_ingress_controller_requests{{{cm},status=~"5.."}}'
+    buckets = f"nginx_ingress_controller_request_duration_seconds_bucket{{{cm}}}"
+    return [
+        timeseries.Panel().title("Ingress 5xx ratio").unit("percentunit")
+        .with_target(query(
+            f"sum by (service) (rate({errors}[$__rate_interval])) / sum by (service) (rate({requests}[$__rate_interval]))",
+            legend="{{service}}",
+        ))
+        .height(8).span(12),
+        timeseries.Panel().title("Ingress p95 latency").unit("s")
+        .with_target(query(
+            f"histogram_quantile(0.95, sum by (le, service) (rate({buckets}[$__rate_interval])))", legend="{{service}}"
+        ))
+        .height(8).span(12),
+    ]
+
+
 def cloudmart_dashboard() -> dict:
-    """Requests/s and active connections (nginx exporter), HPA replicas and pod restarts."""
+    """Requests/s and active connections (nginx exporter), HPA replicas, pod restarts, and
+    the 5xx ratio and p95 latency through the ingress."""
     cm = 'namespace="cloudmart"'
     builder = (
         dash_b.Dashboard("CloudMart Services")
@@ -170,6 +201,8 @@ def cloudmart_dashboard() -> dict:
             .height(8).span(12)
         )
     )
+    for panel in _ingress_panels(cm):
+        builder = builder.with_panel(panel)
     return _to_dict(builder)
 
 

@@ -19,6 +19,13 @@ class PodScrape:
 
     ``part_of`` (the pods' ``app.kubernetes.io/part-of``) is excluded from the annotation
     scrape job, so pods covered here are not scraped twice.
+
+    ``pod_labels`` are pod labels copied onto every series (``podTargetLabels``): an exporter
+    whose metrics carry no labels of their own needs them to tell its pods' services apart.
+    ``honor_labels`` keeps the exporter's own labels where they clash with the target's
+    (``namespace``, ``pod``, ``service``): ingress-nginx reports the *Ingress's* namespace in
+    ``namespace``, which the default would rename to ``exported_namespace``.
+    Ref: https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMonitorSpec
     """
 
     name: str
@@ -28,18 +35,26 @@ class PodScrape:
     path: str = "/metrics"
     interval: str = "30s"
     part_of: str | None = None
+    pod_labels: tuple[str, ...] = ()
+    honor_labels: bool = False
 
 
 def pod_monitor(scrape: PodScrape, namespace: str) -> dict:
+    endpoint: dict = {"port": scrape.port, "path": scrape.path, "interval": scrape.interval}
+    if scrape.honor_labels:
+        endpoint["honorLabels"] = True
+    spec: dict = {
+        "namespaceSelector": {"matchNames": [scrape.namespace]},
+        "selector": {"matchLabels": dict(scrape.selector)},
+        "podMetricsEndpoints": [endpoint],
+    }
+    if scrape.pod_labels:
+        spec["podTargetLabels"] = list(scrape.pod_labels)
     return {
         "apiVersion": MONITORING_API,
         "kind": "PodMonitor",
         "metadata": {"name": scrape.name, "namespace": namespace, "labels": dict(LABELS)},
-        "spec": {
-            "namespaceSelector": {"matchNames": [scrape.namespace]},
-            "selector": {"matchLabels": dict(scrape.selector)},
-            "podMetricsEndpoints": [{"port": scrape.port, "path": scrape.path, "interval": scrape.interval}],
-        },
+        "spec": spec,
     }
 
 

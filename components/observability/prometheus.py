@@ -116,7 +116,26 @@ def grafana_values(sizes: ObservabilitySizes, platform: Platform, endpoints: End
             },
         },
         "additionalDataSources": datasources(endpoints),
+        **grafana_persistence(sizes, platform),
     }
+
+
+def grafana_persistence(sizes: ObservabilitySizes, platform: Platform) -> dict:
+    """A claim for Grafana's database where the profile sizes one (seed 002: 10Gi).
+    Ref: https://github.com/grafana-community/helm-charts/blob/main/charts/grafana/values.yaml (persistence)"""
+    if sizes.grafana_storage_gi is None:
+        return {}
+    persistence: dict = {
+        "enabled": True,
+        "type": "pvc",
+        "accessModes": ["ReadWriteOnce"],
+        "size": f"{sizes.grafana_storage_gi}Gi",
+    }
+    if platform.storage_class:
+        persistence["storageClassName"] = platform.storage_class
+    # A ReadWriteOnce volume attaches to one node: the old pod must let go before the new
+    # one starts, or a rollout onto another node waits forever on the attachment.
+    return {"persistence": persistence, "deploymentStrategy": {"type": "Recreate"}}
 
 
 def datasources(endpoints: Endpoints) -> list[dict]:

@@ -19,6 +19,10 @@ from components.specs import Resources
 class ObservabilitySizes:
     """Requests/limits per container, Prometheus retention and claim sizes.
 
+    ``grafana_storage_gi`` gives Grafana a persistent volume of that size (seed 002: 10Gi), so
+    users, API keys and dashboards saved in the UI survive a pod restart; ``None`` (dev)
+    keeps Grafana on an emptyDir, where everything it shows is provisioned anyway.
+
     ``config_reloader`` is shared by the Prometheus and Alertmanager pods (one chart key);
     ``grafana_sidecar`` likewise by Grafana's dashboard and datasource sidecars.
     """
@@ -42,6 +46,7 @@ class ObservabilitySizes:
     retention: str
     prometheus_storage_gi: int
     loki_storage_gi: int
+    grafana_storage_gi: int | None = None
 
 
 DEV = ObservabilitySizes(
@@ -87,6 +92,7 @@ STAGING = ObservabilitySizes(
     retention="7d",
     prometheus_storage_gi=20,
     loki_storage_gi=20,
+    grafana_storage_gi=10,
 )
 
 PROD = ObservabilitySizes(
@@ -106,7 +112,8 @@ PROD = ObservabilitySizes(
     metrics_server=Resources(100, 128, 500, 256),
     opencost_exporter=Resources(50, 128, 1000, 1024),
     opencost_ui=Resources(10, 48, 100, 128),
-    retention="15d",
+    retention="30d",  # seed 002: 30 days
     prometheus_storage_gi=50,
     loki_storage_gi=50,
+    grafana_storage_gi=10,
 )

@@ -9,6 +9,7 @@ APIs' metrics port. Kafka UI and the ingestor admit nothing.
 
 from __future__ import annotations
 
+from components.manifests import ingress_manifest as shared_ingress_manifest
 from components.manifests import metadata, standard_labels
 from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
@@ -43,22 +44,8 @@ def ingress_paths() -> list[tuple[str, str, int]]:
 
 def ingress_manifest(trip: TripSizes, platform: Platform) -> dict:
     """``trip-service-ingress``; class, annotations, host and TLS are platform data."""
-    paths = [
-        {"path": path, "pathType": "Prefix", "backend": {"service": {"name": svc, "port": {"number": port}}}}
-        for path, svc, port in ingress_paths()
-    ]
-    rule: dict = {"http": {"paths": paths}}
-    if platform.ingress_host:
-        rule["host"] = platform.ingress_host
-    spec: dict = {"ingressClassName": platform.ingress_class, "rules": [rule]}
-    if platform.tls:
-        tls: dict = {"hosts": list(platform.tls.hosts)}
-        if platform.tls.secret_name:
-            tls["secretName"] = platform.tls.secret_name
-        spec["tls"] = [tls]
     labels = standard_labels(INGRESS_NAME, "ingress", PART_OF, OWNER)
-    meta = metadata(INGRESS_NAME, namespace_name(trip), labels, dict(platform.ingress_annotations) or None)
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec}
+    return shared_ingress_manifest(metadata(INGRESS_NAME, namespace_name(trip), labels), platform, ingress_paths())
 
 
 def store_clients() -> dict[Endpoint, tuple[str, ...]]:

@@ -12,7 +12,7 @@ from components.observability.prometheus import Endpoints, kube_prometheus_stack
 from components.observability.sizes import DEV
 from components.platform import Platform
 from tools.crd_checks import check_pod_monitor, check_prometheus_rule
-from tools.promql import ALLOWED_METRICS, KNOWN_METRICS, metric_names, problems
+from tools.promql import ALLOWED_METRICS, KNOWN_METRICS, metric_names, problems, result_labels
 
 KIND = Platform(name="kind", exposure="NodePort", ingress_class="nginx", cluster_scrapers=True, kubelet_insecure_tls=True)
 CLUSTER = Platform(name="eks", exposure="ClusterIP", ingress_class="alb", storage_class="gp3-encrypted")
@@ -190,6 +190,26 @@ def test_promql_check_rejects_bad_syntax_and_unknown_metrics():
     assert problems("sum(rate(nginx_up[5m])")
     assert problems("sum(made_up_metric)")
     assert problems("rate(nginx_up[$undeclared])")
+
+
+def test_label_propagation_follows_aggregations_joins_and_histograms():
+    labels = {"x": {"namespace", "pod", "le"}, "y": {"namespace", "pod", "node"}}.get
+    assert result_labels('sum by (namespace) (rate(x{pod="p"}[5m]))', labels) == ({"namespace"}, [])
+    assert result_labels("x * on (namespace, pod) group_left(node) y", labels) == ({"namespace", "pod", "le", "node"}, [])
+    assert result_labels("histogram_quantile(0.95, sum by (le, pod) (rate(x[5m])))", labels) == ({"pod"}, [])
+    assert result_labels("sum(x) / sum(y) > 0.5", labels) == (set(), [])
+
+
+def test_label_propagation_reports_labels_a_metric_lacks():
+    labels = {"x": {"namespace", "pod", "le"}, "y": {"namespace", "pod", "node"}}.get
+    assert result_labels("sum by (app) (x)", labels)[1] == ["sum by (app): no label app (has le, namespace, pod)"]
+    assert result_labels('x{node="n"}', labels)[1] == ["x: no label node (has le, namespace, pod)"]
+    assert result_labels("sum by (namespace) (x) / sum by (pod) (y)", labels)[1] == ["/: sides never match (['namespace'] vs ['pod'])"]
+    assert result_labels("x * on (node) group_left() y", labels)[1] == ["* on (left): no label node (has le, namespace, pod)"]
+    assert result_labels("histogram_quantile(0.9, sum by (pod) (rate(y[5m])))", labels)[1] == [
+        "histogram_quantile: no label le (has pod)"
+    ]
+    assert result_labels("sum(z)", labels)[1] == ["z: unknown metric"]
 
 
 # --- dashboards ---------------------------------------------------------------------------

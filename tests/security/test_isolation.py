@@ -140,17 +140,19 @@ def test_published_node_ports_admit_kind_node_addresses_and_no_pod_network(stack
 
 
 def test_ingress_backends_admit_the_ingress_controller(stack):
-    (ingress,) = of_kind(stack, "Ingress")
-    services = {s["metadata"]["name"]: s for s in of_kind(stack, "Service", ingress["metadata"]["namespace"])}
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            backend = path["backend"]["service"]
-            service = services[backend["name"]]
-            (target,) = [p["targetPort"] for p in service["spec"]["ports"] if p["port"] == backend["port"]["number"]]
-            for pod in _backends(stack, service):
-                container_ports = {p["name"]: p["containerPort"] for c in pod.pod_spec()["containers"] for p in c.get("ports") or []}
-                port = container_ports.get(target, target)
-                assert ("namespace", "ingress-nginx") in _admitted(stack, pod.namespace, pod.name)[port]
+    ingresses = of_kind(stack, "Ingress")
+    assert {i["metadata"]["name"] for i in ingresses} == {"trip-service-ingress", "cloudmart-ingress"}
+    for ingress in ingresses:
+        services = {s["metadata"]["name"]: s for s in of_kind(stack, "Service", ingress["metadata"]["namespace"])}
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                service = services[backend["name"]]
+                (target,) = [p["targetPort"] for p in service["spec"]["ports"] if p["port"] == backend["port"]["number"]]
+                for pod in _backends(stack, service):
+                    container_ports = {p["name"]: p["containerPort"] for c in pod.pod_spec()["containers"] for p in c.get("ports") or []}
+                    port = container_ports.get(target, target)
+                    assert ("namespace", "ingress-nginx") in _admitted(stack, pod.namespace, pod.name)[port]
 
 
 def test_finops_demo_web_app_admits_seed_002s_load_test():

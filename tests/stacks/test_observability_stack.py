@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import stack_run
+from tests.conftest import rendered, stack_run
 from tools.mockrun import run_program, stack_config
 from tools.render import render
 
@@ -57,3 +57,21 @@ def test_dev_sizing_bound_holds_computed_from_the_render_summary(tmp_path):
     share_cpu = sum(report["requests"][ns]["min"]["cpuCores"] for ns in OBSERVABILITY_NAMESPACES)
     share_mem = sum(report["requests"][ns]["min"]["memoryGi"] for ns in OBSERVABILITY_NAMESPACES)
     assert share_cpu <= 0.60 and share_mem <= 2.3
+
+
+def _kps_values(stack: str) -> dict:
+    (kps,) = [r for r in rendered(stack).releases if r["chart"] == "kube-prometheus-stack"]
+    return kps["values"]
+
+
+def test_prometheus_keeps_30_days_on_prod_as_seed_002_says():
+    retention = {s: _kps_values(s)["prometheus"]["prometheusSpec"]["retention"] for s in ("dev", "staging", "prod")}
+    assert retention == {"dev": "2d", "staging": "7d", "prod": "30d"}
+
+
+def test_grafana_has_a_10gi_volume_on_staging_and_prod_only():
+    assert "persistence" not in _kps_values("dev")["grafana"]
+    for stack in ("staging", "prod"):
+        grafana = _kps_values(stack)["grafana"]
+        assert grafana["persistence"] == {"enabled": True, "type": "pvc", "accessModes": ["ReadWriteOnce"], "size": "10Gi"}
+        assert grafana["deploymentStrategy"] == {"type": "Recreate"}

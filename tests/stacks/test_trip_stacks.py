@@ -86,6 +86,7 @@ def test_data_survives_destroy_where_the_profile_retains_it(stack):
 
 def test_ingress_waits_for_the_controller_release(stack):
     run = stack_run(stack, False)
-    (ingress,) = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+    ingresses = {r.inputs["metadata"]["name"]: r for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
+    assert set(ingresses) == {"trip-service-ingress", "cloudmart-ingress"}
     (chart,) = [r for r in run.of_type("kubernetes:helm.sh/v4:Chart") if r.name == "ingress-nginx"]
-    assert chart.urn in ingress.dependencies
+    assert all(chart.urn in ingress.dependencies for ingress in ingresses.values())

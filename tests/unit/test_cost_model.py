@@ -209,3 +209,14 @@ def test_program_declarations_keep_string_enums_and_drop_outputs():
 
     d = program_declared("eks:index:ManagedNodeGroup", "apps", {"capacity_type": Capacity.SPOT, "node_role_arn": pulumi.Output.from_input("arn")})
     assert d.inputs == {"capacityType": "SPOT", "nodeRoleArn": None}
+
+
+def test_chart_claims_are_counted_from_the_values_the_program_sends():
+    """prod's sizes: Prometheus 50Gi, Loki 50Gi, Grafana 10Gi (seed 002)."""
+    from components.charts import KUBE_PROMETHEUS_STACK, LOKI, chart_footprint
+    from tests.conftest import rendered
+
+    values = {r["chart"]: r["values"] for r in rendered("prod").releases}
+    kps = {p.name: p.storage_gi for p in chart_footprint(KUBE_PROMETHEUS_STACK, values["kube-prometheus-stack"], 3)}
+    assert (kps["prometheus"], kps["grafana"], kps["alertmanager"]) == (50, 10, 0)
+    assert chart_footprint(LOKI, values["loki"], 3)[0].storage_gi == 50

@@ -1,0 +1,163 @@
+"""Every platform alert, unit-tested with ``promtool test rules`` on the rules each stack
+renders: one input where it fires (labels and annotations asserted) and one where it must
+stay silent (just under its threshold, or just short of its ``for:``).
+
+Inputs are series as the exporters name them (``series.py``); the FinOps alerts go through
+kube-prometheus-stack's recording rules (``kps_recording_rules.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import STACKS
+from tests.engines.promtool import platform_rule_groups, promtool_test
+from tests.engines.series import MIB, Pod, ingress_latency, ingress_requests, pod_series, selector
+
+GIB = 1024 * MIB
+PLATFORM = {"team": "platform"}
+PAGE = {**PLATFORM, "severity": "critical", "slo": "availability"}
+TICKET = {**PLATFORM, "severity": "warning", "slo": "availability"}
+FINOPS = {**PLATFORM, "severity": "warning", "category": "finops"}
+
+
+@dataclass(frozen=True)
+class AlertCase:
+    """One ``alert_rule_test``: ``fires`` lists (labels, annotations) of every expected alert;
+    empty means the alert must be silent at ``eval_time``."""
+
+    id: str
+    alert: str
+    series: list[dict]
+    eval_time: str
+    fires: list[tuple[dict, dict]] = field(default_factory=list)
+    interval: str = "1m"
+
+    def to_promtool(self) -> dict:
+        exp = [{"exp_labels": labels, "exp_annotations": annotations} for labels, annotations in self.fires]
+        return {
+            "interval": self.interval,
+            "input_series": self.series,
+            "alert_rule_test": [{"eval_time": self.eval_time, "alertname": self.alert, "exp_alerts": exp}],
+        }
+
+
+FAST_SUMMARY = "Error budget of the 99.9% availability SLO is burning fast"
+SLOW_SUMMARY = "The availability SLO's error budget will run out within the month"
+
+
+def burn_rate_cases() -> list[AlertCase]:
+    """The SLO allows 0.1% errors: the fast alert pages at 14.4x over 1h and 5m (1.44%) or
+    6x over 6h and 30m (0.6%), for 2m; the slow one tickets at 1x over 3d and 6h, for 1h."""
+    two_percent = ingress_requests({"200": 98, "500": 2}, 420)
+    return [
+        AlertCase("fast-fires-at-2-percent", "AvailabilitySLOBurnRateFast", two_percent, "70m",
+                  [(PAGE, {"summary": FAST_SUMMARY, "description": "5xx ratio through the ingress is 2%."})]),
+        # 0.5% for 7 hours: under 6x (0.6%) on every window, so neither pair pages.
+        AlertCase("fast-silent-at-0.5-percent", "AvailabilitySLOBurnRateFast", ingress_requests({"200": 199, "500": 1}, 420), "6h50m"),
+        # 2% from the first sample: true from 1m, so at 2m it has been pending 1m of its 2m.
+        AlertCase("fast-silent-short-of-for", "AvailabilitySLOBurnRateFast", two_percent, "2m"),
+        AlertCase("slow-fires-at-0.2-percent", "AvailabilitySLOBurnRateSlow", ingress_requests({"200": 998, "500": 2}, 900), "74h",
+                  [(TICKET, {"summary": SLOW_SUMMARY})], interval="5m"),
+        AlertCase("slow-silent-at-0.09-percent", "AvailabilitySLOBurnRateSlow", ingress_requests({"200": 9991, "500": 9}, 900), "74h",
+                  interval="5m"),
+    ]
+
+
+def latency_cases() -> list[AlertCase]:
+    """p95 over 200 ms for 5m, per Ingress. Buckets are cumulative requests per minute."""
+    labels = {**PLATFORM, "severity": "warning", "slo": "latency", "namespace": "cloudmart", "ingress": "cloudmart-ingress"}
+    # 100 requests: 10 <= 0.1s, 50 <= 0.25s, all <= 0.5s. The 95th falls in (0.25, 0.5]:
+    # 0.25 + (0.5 - 0.25) * (95 - 50) / (100 - 50) = 0.475 s.
+    slow = ingress_latency({"0.1": 10, "0.25": 50, "0.5": 100, "+Inf": 100}, 20)
+    # 50 <= 0.1s, all <= 0.2s: 0.1 + 0.1 * (95 - 50) / 50 = 0.19 s, just under 0.2 s.
+    fine = ingress_latency({"0.1": 50, "0.2": 100, "0.5": 100, "+Inf": 100}, 20)
+    return [
+        AlertCase("latency-fires-at-475ms", "HighLatencyP95", slow, "15m",
+                  [(labels, {"summary": "p95 latency of cloudmart/cloudmart-ingress is above 200 ms",
+                             "description": "95th percentile latency is 0.475s"})]),
+        AlertCase("latency-silent-at-190ms", "HighLatencyP95", fine, "15m"),
+    ]
+
+
+def crash_loop_cases() -> list[AlertCase]:
+    """kube-state-metrics reports the waiting reason as 1 while the container waits."""
+    pod = {"job": "kube-state-metrics", "instance": "10.244.1.7:8080", "endpoint": "http",
+           "service": "kube-prometheus-stack-kube-state-metrics", "namespace": "cloudmart",
+           "pod": "order-service-7d9f8-x2k4p", "uid": "uid-order", "container": "order-service", "reason": "CrashLoopBackOff"}
+    waiting = [{"series": selector("kube_pod_container_status_waiting_reason", pod), "values": "1x30"}]
+    annotations = {"summary": "Pod cloudmart/order-service-7d9f8-x2k4p is crash looping",
+                   "description": "Container order-service keeps restarting (CrashLoopBackOff)."}
+    return [
+        AlertCase("crashloop-fires-after-15m", "PodCrashLooping", waiting, "20m",
+                  [({**pod, **PLATFORM, "severity": "warning"}, annotations)]),
+        AlertCase("crashloop-silent-at-14m", "PodCrashLooping", waiting, "14m"),
+    ]
+
+
+def efficiency_cases() -> list[AlertCase]:
+    """Usage / requests per namespace under 40% for 1h. order-service requests 0.5 core."""
+    def order(usage: float) -> list[dict]:
+        return pod_series(Pod("cloudmart", "order-service-7d9f8-x2k4p", "order-service", 0.5, 128 * MIB, usage, 64 * MIB), 90)
+
+    return [
+        # 0.125 / 0.5 = 25%
+        AlertCase("efficiency-fires-at-25-percent", "NamespaceCPUEfficiencyLow", order(0.125), "80m",
+                  [({**FINOPS, "namespace": "cloudmart"},
+                    {"summary": "Namespace cloudmart uses under 40% of the CPU it requests",
+                     "description": "CPU efficiency is 25%; right-size its requests."})]),
+        # 0.203125 / 0.5 = 40.625%, just over the floor
+        AlertCase("efficiency-silent-at-40.6-percent", "NamespaceCPUEfficiencyLow", order(0.203125), "80m"),
+    ]
+
+
+def budget_pods(product_cores: float) -> list[dict]:
+    """Running pods requesting ``product_cores`` + 2.5 cores and 2 + 4 GiB, and a finished Job
+    pod (1 core, 1 GiB) that must not count: the recording rules keep Pending|Running only."""
+    pods = (
+        Pod("cloudmart", "product-service-6f7c9-abcde", "product-service", product_cores, 2 * GIB),
+        Pod("trip-service-prod", "service-currency-7c9d-fghij", "service-currency", 2.5, 4 * GIB),
+        Pod("trip-service-prod", "service-dataingestor-29411-klmno", "service-dataingestor", 1.0, GIB, phase="Succeeded"),
+    )
+    return [s for pod in pods for s in pod_series(pod, 60)]
+
+
+# Hand computation at the default prices ($0.031611/vCPU-h, $0.004237/GiB-h, 730 h/month):
+#   4 cores:  4 x 0.031611 x 730 = 92.30412;  6 GiB: 6 x 0.004237 x 730 = 18.55806
+#   total 110.86218 USD/month > 100, which Prometheus' humanize prints as "110.9".
+#   3.5 cores: 3.5 x 0.031611 x 730 = 80.766105; + 18.55806 = 99.324165 < 100: silent.
+BUDGET_FIRING_USD = 4 * 0.031611 * 730 + 6 * 0.004237 * 730
+BUDGET_SILENT_USD = 3.5 * 0.031611 * 730 + 6 * 0.004237 * 730
+
+
+def budget_cases() -> list[AlertCase]:
+    return [
+        AlertCase("budget-fires-at-110.86-usd", "MonthlyCostOverBudget", budget_pods(1.5), "40m",
+                  [(FINOPS, {"summary": "Estimated monthly cost is above the $100 budget",
+                             "description": "Requests cost about $110.9 per month at the configured prices."})]),
+        AlertCase("budget-silent-at-99.32-usd", "MonthlyCostOverBudget", budget_pods(1.0), "40m"),
+    ]
+
+
+CASES = burn_rate_cases() + latency_cases() + crash_loop_cases() + efficiency_cases() + budget_cases()
+
+
+def test_the_hand_computed_budget_figures_straddle_the_default_budget():
+    assert BUDGET_FIRING_USD == pytest.approx(110.86218) and f"{BUDGET_FIRING_USD:.4g}" == "110.9"
+    assert BUDGET_SILENT_USD == pytest.approx(99.324165) and BUDGET_SILENT_USD < 100
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_rendered_alert_has_a_firing_and_a_silent_case(stack):
+    alerts = {r["alert"] for g in platform_rule_groups(stack) for r in g["rules"] if "alert" in r}
+    assert alerts == {c.alert for c in CASES if c.fires}
+    assert alerts == {c.alert for c in CASES if not c.fires}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("stack", STACKS)
+def test_alert_behaves_as_written_under_promtool(stack, case, tmp_path):
+    result = promtool_test(stack, [case.to_promtool()], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,108 @@
+"""The labels each metric carries once Prometheus has scraped it, modelled from the rendered
+scrape configuration, so tests can check every label a query groups or filters by.
+
+A scraped series has the exporter's own labels plus the target labels its monitor adds:
+- a PodMonitor (Prometheus Operator) adds ``namespace``, ``pod``, ``container``, ``endpoint``,
+  ``job``, ``instance`` and the pod labels listed in ``podTargetLabels``;
+- a ServiceMonitor adds ``service`` as well, and the kubelet's adds ``node`` and
+  ``metrics_path`` (kube-prometheus-stack's ``cAdvisorRelabelings``).
+On a clash the exporter's label wins only with ``honorLabels``; otherwise it is renamed
+``exported_<name>`` and the target's value takes its place.
+Ref: https://prometheus-operator.dev/docs/developer/scrapeclass/ (target labels),
+https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config (honor_labels)
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.engines.kps_recording_rules import RECORDING_RULE_GROUPS
+from tools.promql import result_labels
+
+POD_MONITOR_TARGET = frozenset({"namespace", "pod", "container", "endpoint", "job", "instance"})
+SERVICE_MONITOR_TARGET = POD_MONITOR_TARGET | {"service"}
+KUBELET_TARGET = SERVICE_MONITOR_TARGET | {"node", "metrics_path"}
+
+# Exporters' own labels. Refs: kube-state-metrics docs/metrics/workload/*.md; cAdvisor
+# docs/storage/prometheus.md; nginx-prometheus-exporter README (stub_status metrics carry no
+# labels); ingress-nginx internal/ingress/metric/collectors/socket.go (requestTags + host,
+# plus the controller_* constant labels).
+_KSM_POD = {"namespace", "pod", "uid"}
+_INGRESS = {"controller_class", "controller_namespace", "controller_pod", "host", "ingress", "method", "namespace", "path", "service", "status", "canary"}
+NATIVE: dict[str, set[str]] = {
+    "kube_pod_info": _KSM_POD | {"node", "host_ip", "pod_ip", "created_by_kind", "created_by_name", "priority_class", "host_network"},
+    "kube_pod_status_phase": _KSM_POD | {"phase"},
+    "kube_pod_container_resource_requests": _KSM_POD | {"container", "node", "resource", "unit"},
+    "kube_pod_container_status_restarts_total": _KSM_POD | {"container"},
+    "kube_pod_container_status_waiting_reason": _KSM_POD | {"container", "reason"},
+    "kube_horizontalpodautoscaler_status_current_replicas": {"namespace", "horizontalpodautoscaler"},
+    "kube_horizontalpodautoscaler_status_desired_replicas": {"namespace", "horizontalpodautoscaler"},
+    "kube_namespace_labels": {"namespace"},
+    "container_cpu_usage_seconds_total": {"namespace", "pod", "container", "image", "id", "name"},
+    "container_memory_working_set_bytes": {"namespace", "pod", "container", "image", "id", "name"},
+    "nginx_http_requests_total": set(),
+    "nginx_connections_active": set(),
+    "nginx_up": set(),
+    "nginx_ingress_controller_requests": _INGRESS,
+    "nginx_ingress_controller_request_duration_seconds_bucket": _INGRESS | {"le"},
+}
+# Who scrapes what: the chart's own ServiceMonitors (both honorLabels: true in its values),
+# or one of the program's PodMonitors, by name.
+CHART_JOBS = {"kube-state-metrics": SERVICE_MONITOR_TARGET, "kubelet": KUBELET_TARGET}
+SCRAPED_BY = {
+    **{m: "kube-state-metrics" for m in NATIVE if m.startswith("kube_")},
+    "container_cpu_usage_seconds_total": "kubelet",
+    "container_memory_working_set_bytes": "kubelet",
+    "nginx_http_requests_total": "cloudmart-exporters",
+    "nginx_connections_active": "cloudmart-exporters",
+    "nginx_up": "cloudmart-exporters",
+    "nginx_ingress_controller_requests": "ingress-nginx",
+    "nginx_ingress_controller_request_duration_seconds_bucket": "ingress-nginx",
+}
+OPTIONAL_CLUSTER = "cluster"
+RECORDED = {r["record"]: r["expr"] for g in RECORDING_RULE_GROUPS for r in g["rules"]}
+
+
+def sanitize(label: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_]", "_", label)
+
+
+class ScrapeModel:
+    """Labels of each metric under the rendered objects and chart values of one stack."""
+
+    def __init__(self, objects: list[dict], kps_values: dict):
+        self.pod_monitors = {o["metadata"]["name"]: o for o in objects if o["kind"] == "PodMonitor"}
+        allow = kps_values["kube-state-metrics"]["metricLabelsAllowlist"]
+        namespaces = next(a for a in allow if a.startswith("namespaces="))
+        self.namespace_labels = {f"label_{sanitize(x)}" for x in namespaces.split("=[", 1)[1].rstrip("]").split(",")}
+
+    def origins(self, metric: str) -> dict[str, str] | None:
+        """label -> ``metric`` (the exporter's) or ``target`` (added by the scrape)."""
+        if metric not in SCRAPED_BY:
+            return None
+        job = SCRAPED_BY[metric]
+        native = set(NATIVE[metric]) | (self.namespace_labels if metric == "kube_namespace_labels" else set())
+        if job in CHART_JOBS:
+            target, honor = set(CHART_JOBS[job]), True
+        else:
+            monitor = self.pod_monitors[job]["spec"]
+            target = set(POD_MONITOR_TARGET) | {sanitize(label) for label in monitor.get("podTargetLabels", [])}
+            honor = all(e.get("honorLabels", False) for e in monitor["podMetricsEndpoints"])
+        out = {label: "target" for label in target}
+        for label in native:
+            out[label if honor or label not in target else f"exported_{label}"] = "metric"
+        return out
+
+    def labels(self, metric: str) -> set[str] | None:
+        if metric in RECORDED:
+            found, problems = result_labels(RECORDED[metric], self._with_cluster)
+            assert not problems, f"{metric}: {problems}"
+            return found - {OPTIONAL_CLUSTER}
+        origins = self.origins(metric)
+        return None if origins is None else set(origins)
+
+    def _with_cluster(self, metric: str) -> set[str] | None:
+        """The chart's rules also keep ``cluster`` for multi-cluster setups; this platform
+        sets no such external label, so it is empty there and absent from their results."""
+        found = self.labels(metric)
+        return None if found is None else found | {OPTIONAL_CLUSTER}
