@@ -20,7 +20,4 @@ else:  # pragma: no cover - the loader accepts only declared targets
 declarations = DeclarationLog.start()
 for key, value in target.build(settings).items():
     pulumi.export(key, value)
-pulumi.export(
-    "monthlyCostEstimate",
-    declarations.monthly_cost_estimate(pulumi.get_stack(), settings.pricing, 1 + settings.kind_workers),
-)
+pulumi.export("monthlyCostEstimate", declarations.monthly_cost_estimate(settings))

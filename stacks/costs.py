@@ -13,13 +13,14 @@ Ref: https://www.pulumi.com/docs/iac/concepts/options/transformations/ (stack tr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
 
-from components.cost.inventory import Declared
-from components.cost.model import estimate
-from components.observability.options import Pricing
+from components.cost.inventory import Declared, DeclaredLike
+from components.cost.model import Estimate, estimate
+from stacks.settings import Settings
 
 _SNAKE = re.compile(r"_([a-z0-9])")
 
@@ -52,6 +53,12 @@ def declared(type_: str, name: str, props: dict[str, Any]) -> Declared:
     return Declared(type_, name, {camel(k): plain(v, rename=not raw_body) for k, v in props.items()})
 
 
+def estimate_for(stack: str, declared: Iterable[DeclaredLike], settings: Settings) -> Estimate:
+    """The estimate with the stack's own prices, node count (kind) and budget settings: the one
+    call the program, ``tools cost`` and ``tools diff`` all make."""
+    return estimate(stack, declared, settings.pricing, 1 + settings.kind_workers)
+
+
 class DeclarationLog:
     """Every resource the program declares, as ``Declared`` records."""
 
@@ -68,5 +75,5 @@ class DeclarationLog:
         self.records.append(declared(args.type_, args.name, dict(args.props or {})))
         return None
 
-    def monthly_cost_estimate(self, stack: str, pricing: Pricing, nodes: int, region: str | None = None) -> dict:
-        return estimate(stack, self.records, pricing, nodes, region).summary()
+    def monthly_cost_estimate(self, settings: Settings) -> dict:
+        return estimate_for(settings.stack, self.records, settings).summary()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from components.cost.model import Estimate, estimate
+from components.cost.model import Estimate
+from stacks.costs import estimate_for
 from stacks.settings import Settings, settings_from
 from tools.mockrun import Run, run_program
 from tools.render import checked_config
@@ -21,7 +22,7 @@ def stack_settings(stack: str) -> Settings:
 
 
 def estimate_run(run: Run, settings: Settings) -> Estimate:
-    return estimate(run.stack, run.registrations, settings.pricing, 1 + settings.kind_workers)
+    return estimate_for(run.stack, run.registrations, settings)
 
 
 def estimate_stack(stack: str) -> Estimate:

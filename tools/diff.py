@@ -23,7 +23,8 @@ from pathlib import Path
 import yaml
 
 from components.cost.inventory import Declared, collect, integral, redact
-from components.cost.model import Estimate, estimate
+from components.cost.model import Estimate
+from stacks.costs import estimate_for
 from stacks.settings import ConfigError, Settings, settings_from, validate
 from tools.cost import stack_settings
 from tools.mockrun import ROOT_DIR, run_program, stack_names
@@ -88,7 +89,7 @@ def objects_of(declared: list[Record]) -> dict[str, dict]:
 
 
 def side(stack: str, registrations: list[Record], settings: Settings) -> Side:
-    est = estimate(stack, registrations, settings.pricing, 1 + settings.kind_workers)
+    est = estimate_for(stack, registrations, settings)
     return Side(objects_of(registrations), est, settings)
 
 
