@@ -13,6 +13,8 @@ except ConfigError as error:
 
 if settings.target == "kind":
     from stacks import kind as target
+elif settings.target == "eks":
+    from stacks import eks as target
 else:  # pragma: no cover - the loader accepts only declared targets
     raise pulumi.RunError(f"unsupported target {settings.target}")
 

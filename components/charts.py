@@ -261,6 +261,32 @@ OPENCOST = ChartPin(
     labels=(LabelSlot(("commonLabels",), sets_part_of=True), LabelSlot(("podLabels",))),
 )
 
+# Chart 3.5.0 ships controller v3.5.0 (Chart.yaml appVersion at tag v3.5.0); its IAM policy
+# is components/aws/policies/aws-load-balancer-controller-v3.5.0.json from the same tag.
+# Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/helm/aws-load-balancer-controller/Chart.yaml
+AWS_LOAD_BALANCER_CONTROLLER = ChartPin(
+    chart="aws-load-balancer-controller",
+    version="3.5.0",
+    repo="https://aws.github.io/eks-charts",
+    pods=(ChartPod("aws-load-balancer-controller", "Deployment", (("resources",),), ("replicaCount",)),),
+    # additionalLabels go on every object (templates/_helpers.tpl "labels"), podLabels on the pods.
+    labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
+)
+
+# Chart 9.59.0 ships Cluster Autoscaler 1.35.0 (appVersion, image tag v1.35.0): its minor must
+# match the cluster's. Ref: https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/Chart.yaml
+CLUSTER_AUTOSCALER = ChartPin(
+    chart="cluster-autoscaler",
+    version="9.59.0",
+    repo="https://kubernetes.github.io/autoscaler",
+    pods=(ChartPod("cluster-autoscaler", "Deployment", (("resources",),), ("replicaCount",)),),
+    labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
+)
+
 PINS: dict[str, ChartPin] = {
-    p.chart: p for p in (INGRESS_NGINX, KUBE_PROMETHEUS_STACK, LOKI, ALLOY, JAEGER, METRICS_SERVER, OPENCOST)
+    p.chart: p
+    for p in (
+        INGRESS_NGINX, KUBE_PROMETHEUS_STACK, LOKI, ALLOY, JAEGER, METRICS_SERVER, OPENCOST,
+        AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER,
+    )
 }

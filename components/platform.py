@@ -7,7 +7,7 @@ builds the kind value; another target builds its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Exposure = Literal["NodePort", "ClusterIP"]
 
@@ -29,12 +29,14 @@ class Platform:
         exposure: ``NodePort`` publishes the fixed seed ports on the nodes (kind maps them
             to localhost); ``ClusterIP`` keeps Services internal and ignores node ports.
         ingress_class: the IngressClass name (``nginx`` on kind).
-        ingress_annotations: annotations every Ingress gets (controller-specific).
+        ingress_annotations: annotations every Ingress gets (controller-specific). A value
+            may be a Pulumi output (eks: the certificate ARN of the ACM resource).
         ingress_host: the host rule for public Ingresses; ``None`` matches any host.
         tls: TLS for Ingresses, or ``None`` for plain HTTP.
         storage_class: StorageClass for claims; ``None`` uses the cluster default.
         registry: registry prefix for this project's own images (``docker.io/korgosu``).
-        load_balancer_annotations: annotations for Services of type LoadBalancer.
+        load_balancer_annotations: annotations for Services of type LoadBalancer; where set,
+            the frontend gets its own load balancer (eks: an NLB).
         cluster_scrapers: whether kube-prometheus-stack scrapes controller-manager,
             scheduler, etcd and kube-proxy (possible on kind with its kubeadm patches,
             not on managed control planes).
@@ -53,7 +55,7 @@ class Platform:
     name: str
     exposure: Exposure
     ingress_class: str
-    ingress_annotations: tuple[tuple[str, str], ...] = ()
+    ingress_annotations: tuple[tuple[str, Any], ...] = ()
     ingress_host: str | None = None
     tls: Tls | None = None
     storage_class: str | None = None

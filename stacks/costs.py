@@ -54,9 +54,10 @@ def declared(type_: str, name: str, props: dict[str, Any]) -> Declared:
 
 
 def estimate_for(stack: str, declared: Iterable[DeclaredLike], settings: Settings) -> Estimate:
-    """The estimate with the stack's own prices, node count (kind) and budget settings: the one
-    call the program, ``tools cost`` and ``tools diff`` all make."""
-    return estimate(stack, declared, settings.pricing, 1 + settings.kind_workers)
+    """The estimate with the stack's own prices, node count (kind; eks counts its node groups)
+    and AWS region: the one call the program, ``tools cost`` and ``tools diff`` all make."""
+    region = settings.eks.region if settings.eks is not None else None
+    return estimate(stack, declared, settings.pricing, 1 + settings.kind_workers, region)
 
 
 class DeclarationLog:

@@ -17,14 +17,11 @@ from components.charts import INGRESS_NGINX, helm_release
 from components.declare import declare
 from components.manifests import owner_labels
 from components.namespaces import namespace_manifest
-from components.cloudmart import CloudMart, CloudMartArgs
-from components.finops_demo import FinOpsDemo, FinOpsDemoArgs
 from components.observability import stack as observability
 from components.observability.monitors import PodScrape
-from components.observability.stack import ObservabilityArgs, ObservabilityStack
 from components.platform import Platform
 from components.specs import Ownership, Resources
-from components.trip_currency import TripCurrency, TripCurrencyArgs
+from stacks.apps import app_outputs, cloudmart_scrape, deploy_apps
 from stacks.settings import Settings
 
 # Kubernetes 1.35, the platform's target minor. The tag is the one kind v0.31.0 ships as its
@@ -139,15 +136,7 @@ def scrape_targets() -> tuple[PodScrape, ...]:
     """What Prometheus scrapes through PodMonitors: CloudMart's exporter sidecars and the
     ingress-nginx controller."""
     return (
-        PodScrape(
-            "cloudmart-exporters",
-            cloudmart.NAMESPACE,
-            (("app.kubernetes.io/part-of", cloudmart.PART_OF),),
-            port="metrics",
-            part_of=cloudmart.PART_OF,
-            # The exporter's series carry no labels: ``app`` tells the five services apart.
-            pod_labels=("app",),
-        ),
+        cloudmart_scrape(),
         PodScrape(
             "ingress-nginx",
             INGRESS_NAMESPACE,
@@ -214,36 +203,11 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
         labels=owner_labels(INGRESS_OWNER, INGRESS_PART_OF),
     )
-    shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform, ingress_depends_on=(ingress,)), opts=on_cluster)
-    obs = ObservabilityStack(
-        "observability",
-        ObservabilityArgs(
-            sizes=settings.profile.observability,
-            platform=platform,
-            pricing=settings.pricing,
-            alerting=settings.alerting,
-            features=settings.features,
-            scrape=scrape_targets(),
-        ),
-        opts=on_cluster,
-    )
-    if settings.features.finops_demo:
-        FinOpsDemo("finops-demo", FinOpsDemoArgs(platform), opts=on_cluster)
-    trip = TripCurrency(
-        "trip",
-        TripCurrencyArgs(settings.profile, platform, settings.trip_image_tag, ingress_depends_on=(ingress,)),
-        opts=on_cluster,
-    )
+    apps = deploy_apps(settings, platform, scrape_targets(), on_cluster, controller=(ingress,))
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
-        "profile": settings.profile.name,
-        "cloudmartNamespace": cloudmart.NAMESPACE,
-        "urls": {**cloudmart.urls(platform), **obs.urls},
-        "grafanaAdminPassword": obs.grafana_admin_password,
+        **app_outputs(settings, apps, {**cloudmart.urls(platform), **apps.obs.urls}),
         "ingressRelease": ingress.urn,
-        "cloudmartServices": shop.services,
-        "tripNamespace": trip.namespace_name,
-        "tripServices": trip.services,
     }
     if kubeconfig is not None:
         outputs["kubeconfig"] = kubeconfig

@@ -18,6 +18,8 @@ from typing import Any
 
 from components.observability.options import Alerting, Features, Pricing
 from components.profiles import PROFILES, Profile
+from stacks import eks_config
+from stacks.eks_config import EksSettings
 from stacks.kubeconfig import read_kubeconfig
 
 PROJECT = "cloud-platform"
@@ -118,7 +120,7 @@ def _context_name(v: str) -> str | None:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("target", "string", "kind", "Cluster target: kind (a local kind cluster).", _one_of("kind")),
+    Key("target", "string", "kind", "Cluster target: kind (a local kind cluster) or eks (AWS EKS).", _one_of("kind", "eks")),
     Key(
         "profile",
         "string",
@@ -126,7 +128,7 @@ KEYS: tuple[Key, ...] = (
         "Size profile: dev, staging or prod (replicas, requests, limits, storage).",
         _one_of("dev", "staging", "prod"),
     ),
-    Key("clusterName", "string", "cloud-platform", "Name of the kind cluster that `pulumi up` creates.", _dns_label),
+    Key("clusterName", "string", "cloud-platform", "Name of the kind or EKS cluster that `pulumi up` creates.", _dns_label),
     Key(
         "kubeContext",
         "string",
@@ -197,6 +199,65 @@ KEYS: tuple[Key, ...] = (
         "staging-latest); prod has none and must pin a build tag such as prod-63.",
         _image_tag,
     ),
+    # eks target (stacks/eks_config.py holds the checks and the rules between these keys).
+    Key("awsRegion", "string", "ap-northeast-2", "eks: AWS region of the cluster, the ALB and the certificate (seed 004: ap-northeast-2).", eks_config.check_region),
+    Key(
+        "kubernetesVersion",
+        "string",
+        "1.35",
+        "eks: Kubernetes minor of the cluster (1.35: in EKS standard support, matching the pinned Cluster Autoscaler).",
+        _one_of(*eks_config.KUBERNETES_VERSIONS),
+    ),
+    Key("vpcCidr", "string", "10.0.0.0/16", "eks: the VPC's private IPv4 CIDR, /16 to /20.", eks_config.check_vpc_cidr),
+    Key("availabilityZones", "integer", 3, "eks: availability zones for the subnets (2 or 3).", _int_between(2, 3)),
+    Key(
+        "natGateways",
+        "string",
+        "single",
+        "eks: NAT gateways, single (one, cheapest) or per-az (one per zone, survives a zone outage).",
+        _one_of("single", "per-az"),
+    ),
+    Key("systemNodes", "integer", 2, "eks: on-demand nodes of the system node group (add-ons, fixed size).", _int_between(1, 5)),
+    Key(
+        "nodeInstanceTypes",
+        "string",
+        "t3.medium",
+        "eks: comma-separated instance types of the application node group (seed 004: t3.medium).",
+        eks_config.check_instance_types,
+    ),
+    Key(
+        "nodeCapacityType",
+        "string",
+        "ON_DEMAND",
+        "eks: capacity type of the application node group, ON_DEMAND or SPOT.",
+        _one_of("ON_DEMAND", "SPOT"),
+    ),
+    Key("nodeMinSize", "integer", 1, "eks: minimum nodes of the application group (seed 004: 1).", _int_between(0, 50)),
+    Key("nodeDesiredSize", "integer", 3, "eks: desired nodes of the application group (seed 004: 3).", _int_between(1, 50)),
+    Key("nodeMaxSize", "integer", 4, "eks: maximum nodes of the application group (seed 004: 4).", _int_between(1, 50)),
+    Key("domain", "string", "", "eks: public DNS domain of the ALB hosts (required on eks).", eks_config.check_domain),
+    Key(
+        "hostedZoneId",
+        "string",
+        "",
+        "eks: Route 53 hosted zone that validates a new ACM certificate (empty: use certificateArn).",
+        eks_config.check_zone_id,
+    ),
+    Key(
+        "certificateArn",
+        "string",
+        "",
+        "eks: an issued ACM certificate in awsRegion covering the hosts (empty: create one, needs hostedZoneId).",
+        eks_config.check_certificate_arn,
+    ),
+    Key(
+        "adminPrincipalArns",
+        "string",
+        "",
+        "eks: comma-separated IAM role/user ARNs given cluster-admin access entries.",
+        eks_config.check_principals,
+    ),
+    Key("ecrKeepImages", "integer", 30, "eks: images each ECR repository keeps (lifecycle policy).", _int_between(1, 1000)),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
@@ -216,6 +277,7 @@ class Settings:
     alerting: Alerting
     features: Features
     trip_image_tag: str
+    eks: EksSettings | None = None
 
     @property
     def creates_cluster(self) -> bool:
@@ -325,7 +387,7 @@ def _cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[s
     email_keys = {"alertEmailTo", "alertEmailFrom", "alertSmtpSmarthost"}
     if values["alertEmailTo"] and not (values["alertEmailFrom"] and values["alertSmtpSmarthost"]) and not email_keys & reported:
         problems.append(f"{PROJECT}:alertEmailTo needs {PROJECT}:alertEmailFrom and {PROJECT}:alertSmtpSmarthost as well")
-    return problems
+    return problems + eks_config.cross_key_problems(values, reported)
 
 
 def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
@@ -353,6 +415,7 @@ def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
         ),
         features=Features(opencost=values["opencost"], finops_demo=values["finopsDemo"]),
         trip_image_tag=values["tripImageTag"] or profile.trip.image_tag,
+        eks=eks_config.eks_settings(values) if values["target"] == "eks" else None,
     )
 
 

@@ -24,6 +24,15 @@ from tools.render import Rendered, collect  # noqa: E402
 STACKS = stack_names()
 
 
+def target_of(stack: str) -> str:
+    """The stack file's target (``kind`` when it sets none, Pulumi.yaml's default)."""
+    return stack_config(stack)[0].get("cloud-platform:target", "kind")
+
+
+KIND_STACKS = [s for s in STACKS if target_of(s) == "kind"]
+EKS_STACKS = [s for s in STACKS if target_of(s) == "eks"]
+
+
 def missing_tool(message: str) -> None:
     """A test needs a tool that is not installed: skip with ``message`` (one line naming the
     package), or fail under ``CI=true``, where the tool must be there."""
@@ -57,6 +66,13 @@ def any_run(request) -> Run:
 
 @pytest.fixture(params=STACKS)
 def stack(request) -> str:
+    return request.param
+
+
+@pytest.fixture(params=KIND_STACKS)
+def kind_stack(request) -> str:
+    """Stacks on kind only: for what exists only there (the kind cluster, ingress-nginx,
+    localhost NodePorts)."""
     return request.param
 
 

@@ -3,6 +3,8 @@
 Commands:
   render <stack> --out DIR   write every manifest the stack declares, plus summary.json
   preflight                  check docker, kind and pulumi before ``make up``
+  preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
+  bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
   cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
   diff --base REF [--stack S ...] [--format text|markdown]
                              manifest and cost diff against a git ref; exits 1 on the budget guard
@@ -15,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from tools import bootstrap_backend, preflight_eks
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tools", description=__doc__.splitlines()[0])
@@ -22,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a stack's manifests offline")
     render.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     render.add_argument("--out", required=True, type=Path, help="output directory")
-    sub.add_parser("preflight", help="check the tools `make up` needs")
+    preflight_parser = sub.add_parser("preflight", help="check the tools `make up` needs; `preflight eks`: the AWS account before `pulumi up -s eks`")
+    preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
+    preflight_eks.add_arguments(preflight_parser)
+    bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
     cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
     cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     cost.add_argument("--format", choices=("table", "json", "markdown"), default="table")
@@ -37,10 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
+    if args.command == "preflight" and args.target == "eks":
+        return preflight_eks.run(args)
     if args.command == "preflight":
         from tools import preflight
 
         return preflight.main()
+    if args.command == "bootstrap-backend":
+        return bootstrap_backend.run(args)
 
     from stacks.settings import ConfigError
     from tools.cliconfig import ConfigRefused

@@ -6,6 +6,7 @@ no cluster, no cloud account and no Pulumi CLI are needed.
 
 from __future__ import annotations
 
+import json
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import ROOT, get_root_resource
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
@@ -26,6 +28,8 @@ ROOT_DIR = Path(__file__).resolve().parent.parent
 PROJECT = "cloud-platform"
 SECRET_SENTINEL = "4dabf18193072939515e22adb298388d"
 MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+MOCK_ACCOUNT = "123456789012"
+MOCK_OIDC_ISSUER = "oidc.eks.mock-region.amazonaws.com/id/MOCKOIDCISSUER"
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Run:
     registrations: list[Registration]
     outputs: dict[str, Any]
     secret_outputs: set[str]
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def of_type(self, type_token: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_token]
@@ -72,7 +77,11 @@ def unwrap_secrets(value: Any, path: str = "", found: list[str] | None = None) -
 
 
 class Mocks(pulumi.runtime.Mocks):
-    """Echo inputs as outputs, plus what the program reads from remote resources."""
+    """Echo inputs as outputs, plus what the program reads from remote resources and from
+    the invokes it makes. ``invokes`` records every invoke (token and arguments)."""
+
+    def __init__(self) -> None:
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
@@ -84,14 +93,79 @@ class Mocks(pulumi.runtime.Mocks):
             meta = dict(state["metadata"] or {})
             meta.setdefault("name", args.name)
             state["metadata"] = meta
+        state.update(_aws_outputs(args))
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
-        raise NotImplementedError(f"unexpected invoke {args.token}: add it to tools/mockrun.py deliberately")
+        self.invokes.append((args.token, dict(args.args)))
+        answer = INVOKES.get(args.token)
+        if answer is None:
+            raise NotImplementedError(f"unexpected invoke {args.token}: add it to tools/mockrun.py deliberately")
+        return answer(dict(args.args)), []
+
+
+# The invokes the program makes, answered the way AWS would shape them; anything else fails.
+INVOKES = {
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+        "accountId": MOCK_ACCOUNT,
+        "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock",
+        "userId": "AIDAMOCK",
+        "id": MOCK_ACCOUNT,
+    },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+        "names": [f"mock-az-{x}" for x in "abcd"],
+        "zoneIds": [f"mock-az{i}" for i in range(1, 5)],
+        "id": "mock-region",
+        "state": a.get("state"),
+    },
+    "aws:eks/getAddonVersion:getAddonVersion": lambda a: {
+        **a,
+        "version": f"v0.0.0-mock-{a['addonName']}-{a['kubernetesVersion']}",
+        "id": a["addonName"],
+    },
+}
+
+
+def _aws_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    """Outputs the engine computes for the AWS and EKS resources the program reads."""
+    if args.typ == "eks:index:Cluster":
+        return {
+            "kubeconfigJson": json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [], "users": []}),
+            "oidcProviderArn": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/{MOCK_OIDC_ISSUER}",
+            "oidcProviderUrl": f"https://{MOCK_OIDC_ISSUER}",
+            "oidcIssuer": MOCK_OIDC_ISSUER,
+        }
+    if args.typ == "aws:acm/certificate:Certificate":
+        names = [args.inputs["domainName"], *(args.inputs.get("subjectAlternativeNames") or [])]
+        return {
+            "arn": f"arn:aws:acm:mock-region:{MOCK_ACCOUNT}:certificate/mock-{args.name}",
+            "domainValidationOptions": [
+                {
+                    "domainName": n,
+                    "resourceRecordName": f"_mock.{n}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_mock.acm-validations.aws.{n}.",
+                }
+                for n in names
+            ],
+        }
+    if args.typ == "aws:route53/record:Record":
+        return {"fqdn": args.inputs["name"]}
+    if args.typ.startswith("aws:") and args.custom:
+        return {"arn": f"arn:aws:mock:::{args.typ.rsplit(':', 1)[-1].lower()}/{args.name}"}
+    return {}
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The stock mock monitor, also keeping parent, options and dependencies of each request."""
+    """The stock mock monitor, also keeping parent, options and dependencies of each request.
+
+    It does not advertise resource references. The stock mock monitor does, and then a
+    Resource passed as an input (``cluster=`` of ``eks.ManagedNodeGroup``) is deserialized
+    in the monitor's thread by constructing a new Resource there, whose outputs belong to
+    another event loop: runs fail at random with "attached to a different loop"
+    (pulumi/pulumi#6561). Without the feature the SDK sends a custom resource as its ID and a
+    component as its URN (rpc.serialize_property), as it does for any engine that lacks it.
+    """
 
     def __init__(self, mocks: Mocks):
         super().__init__(mocks)
@@ -100,6 +174,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         self.requests.append(request)
         return super().RegisterResource(request)
+
+    def SupportsFeature(self, request):  # noqa: N802 - gRPC method name
+        if request.id == "resourceReferences":
+            return type("SupportsFeatureResponse", (object,), {"hasSupport": False})
+        return super().SupportsFeature(request)
+
+    def GetDeploymentInfo(self, request):  # noqa: N802 - gRPC method name
+        info = super().GetDeploymentInfo(request)
+        features = [f for f in info.supportedFeatures if f != resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
 
 
 def stack_config(
@@ -157,7 +241,7 @@ def run_program(
         outputs[key] = resolved
         if is_secret:
             secret_outputs.add(key)
-    return Run(stack, preview, _registrations(monitor), outputs, secret_outputs)
+    return Run(stack, preview, _registrations(monitor), outputs, secret_outputs, mocks.invokes)
 
 
 def _registrations(monitor: RecordingMonitor) -> list[Registration]:

@@ -70,6 +70,14 @@ def checked_config(stack: str) -> dict[str, Any]:
     return validate_config(config, frozenset(secrets))
 
 
+def node_count(values: dict[str, Any]) -> int:
+    """Nodes DaemonSets run on: kind's control plane and workers, or on eks the system group
+    and the application group at its desired size."""
+    if values["target"] == "eks":
+        return values["systemNodes"] + values["nodeDesiredSize"]
+    return 1 + values["kindWorkers"]
+
+
 def _file_name(obj: dict) -> str:
     return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
@@ -89,7 +97,7 @@ def write(rendered: Rendered, report: dict, out: Path) -> None:
 
 
 def render(stack: str, out: Path) -> dict:
-    nodes = 1 + checked_config(stack)["kindWorkers"]
+    nodes = node_count(checked_config(stack))
     run = run_program(stack, preview=False)
     rendered = collect(run)
     report = summary(run, rendered, nodes)

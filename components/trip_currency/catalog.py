@@ -87,6 +87,12 @@ API_HPA = Hpa(1, 10, cpu_utilization=70, memory_utilization=90)
 FRONTEND_HPA = Hpa(1, 10, cpu_utilization=70, memory_utilization=80)
 
 
+def built_images() -> tuple[str, ...]:
+    """The images this project builds itself (seed 004's ``korgosu/*``): the registry must
+    hold a repository for each."""
+    return (*(a.name for a in APIS), FRONTEND, INGESTOR)
+
+
 def namespace_name(trip: TripSizes) -> str:
     return f"trip-service-{trip.environment}"
 

@@ -31,7 +31,7 @@ from components.trip_currency.catalog import (
     service_config_manifest,
     wait_for,
 )
-from components.trip_currency.network import ingress_manifest, network_policies
+from components.trip_currency.network import frontend_load_balancer, ingress_manifest, network_policies
 from components.trip_currency.stores import kafka_ui_spec, mysql_client_config, trip_redis, trip_stores
 from components.workload import Workload, WorkloadArgs
 
@@ -40,9 +40,10 @@ from components.workload import Workload, WorkloadArgs
 class TripCurrencyArgs:
     """``profile.trip`` gives sizes and replicas, ``platform`` the cluster facts, and
     ``image_tag`` the tag of the ``korgosu/*`` images (resolved by the settings loader).
-    ``ingress_depends_on`` are resources the Ingress waits for: the controller's release,
-    whose IngressClass must exist before the controller can publish the Ingress status that
-    Pulumi awaits."""
+    ``ingress_depends_on`` are resources the Ingress and the frontend's load-balancer Service
+    wait for: the controller's release, whose IngressClass (and, on eks, webhook) must exist
+    before the controller can publish the status Pulumi awaits. Depending on it also makes
+    ``pulumi destroy`` delete them first, so no load balancer is orphaned."""
 
     profile: Profile
     platform: Platform
@@ -56,8 +57,9 @@ class TripCurrency(pulumi.ComponentResource):
     Creates the namespace (restricted Pod Security), ``trip-service-config``, the generated
     ``trip-service-secrets``, MySQL, MongoDB, ZooKeeper and Kafka (StatefulSets with retained
     claims), Redis and Kafka UI, the three APIs and the frontend (Workloads with HPAs), the
-    data-ingestor CronJob and its ServiceAccount, ``trip-service-ingress``, the NetworkPolicies
-    (default deny first), and the namespace's ResourceQuota and LimitRange.
+    data-ingestor CronJob and its ServiceAccount, ``trip-service-ingress``, the frontend's
+    load-balancer Service where the platform asks for one, the NetworkPolicies (default deny
+    first), and the namespace's ResourceQuota and LimitRange.
 
     Outputs: ``namespace`` and ``services`` (API and frontend Service names).
     """
@@ -107,6 +109,9 @@ class TripCurrency(pulumi.ComponentResource):
         k8s.networking.v1.Ingress(
             f"{name}-ingress", metadata=ingress["metadata"], spec=ingress["spec"], opts=after_controller
         )
+        lb = frontend_load_balancer(trip, platform)
+        if lb is not None:
+            k8s.core.v1.Service(f"{name}-frontend-nlb", metadata=lb["metadata"], spec=lb["spec"], opts=after_controller)
         self.namespace_name = ns_name
         self.services = [spec.name for spec in apps]
         self.register_outputs({"namespace": ns_name, "services": self.services})

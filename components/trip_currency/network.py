@@ -10,7 +10,7 @@ APIs' metrics port. Kafka UI and the ingestor admit nothing.
 from __future__ import annotations
 
 from components.manifests import ingress_manifest as shared_ingress_manifest
-from components.manifests import metadata, standard_labels
+from components.manifests import metadata, selector_labels, standard_labels
 from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
 from components.platform import Platform
 from components.profiles import TripSizes
@@ -46,6 +46,25 @@ def ingress_manifest(trip: TripSizes, platform: Platform) -> dict:
     """``trip-service-ingress``; class, annotations, host and TLS are platform data."""
     labels = standard_labels(INGRESS_NAME, "ingress", PART_OF, OWNER)
     return shared_ingress_manifest(metadata(INGRESS_NAME, namespace_name(trip), labels), platform, ingress_paths())
+
+
+FRONTEND_LB_NAME = "service-frontend-nlb"
+
+
+def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
+    """The frontend's own load balancer where the platform provisions one (seed 004: an NLB
+    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs."""
+    if not platform.load_balancer_annotations:
+        return None
+    labels = standard_labels(FRONTEND_LB_NAME, "frontend", PART_OF, OWNER)
+    spec = {
+        "type": "LoadBalancer",
+        "allocateLoadBalancerNodePorts": False,
+        "selector": selector_labels(FRONTEND),
+        "ports": [{"name": "http", "port": FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
+    }
+    meta = metadata(FRONTEND_LB_NAME, namespace_name(trip), labels, dict(platform.load_balancer_annotations))
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
 
 
 def store_clients() -> dict[Endpoint, tuple[str, ...]]:

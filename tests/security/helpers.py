@@ -4,14 +4,21 @@ every application namespace is present."""
 
 from __future__ import annotations
 
+from components.profiles import PROFILES
 from tests.conftest import rendered_with_demo
+from tools.render import checked_config
 
 FINOPS_DEMO_NAMESPACES = ("production", "staging", "development")
 
 
+def trip_namespace(stack: str) -> str:
+    """``trip-service-<environment>`` of the stack's profile (eks runs as prod: seed 004)."""
+    return f"trip-service-{PROFILES[checked_config(stack)['profile']].trip.environment}"
+
+
 def app_namespaces(stack: str) -> tuple[str, ...]:
     """cloudmart (seed 000), trip-service-<env> (seed 004), the FinOps demo's (seed 001)."""
-    return ("cloudmart", f"trip-service-{stack}", *FINOPS_DEMO_NAMESPACES)
+    return ("cloudmart", trip_namespace(stack), *FINOPS_DEMO_NAMESPACES)
 
 
 def objects(stack: str) -> list[dict]:

@@ -16,7 +16,7 @@ import pytest
 
 from components.netpol import MONITORING_NAMESPACE
 from components.observability.stack import MONITORING
-from tests.security.helpers import app_namespaces, namespace_labels, objects, of_kind
+from tests.security.helpers import app_namespaces, namespace_labels, objects, of_kind, trip_namespace
 from tools.netpol import admitted, ingress_policies_selecting, pod_templates
 
 TRIP_APIS = ("service-currency", "service-history", "service-ranking")
@@ -84,14 +84,14 @@ def test_cloudmart_stores_admit_only_their_seed_clients(stack, store, port):
 
 @pytest.mark.parametrize("store,port", sorted(TRIP_STORES))
 def test_trip_stores_admit_only_their_seed_clients(stack, store, port):
-    ns = f"trip-service-{stack}"
+    ns = trip_namespace(stack)
     expected = {("pod", ns, c) for c in TRIP_STORES[(store, port)]}
     assert _admitted(stack, ns, store) == {port: expected}
 
 
 @pytest.mark.parametrize("name", ["kafka-ui", "service-dataingestor"])
 def test_kafka_ui_and_the_ingestor_accept_nothing(stack, name):
-    assert _admitted(stack, f"trip-service-{stack}", name) == {}
+    assert _admitted(stack, trip_namespace(stack), name) == {}
 
 
 def test_exporter_ports_accept_only_monitoring(stack):
@@ -128,7 +128,8 @@ def _backends(stack: str, service: dict):
     return [p for p in pods if p.namespace == service["metadata"]["namespace"] and selector.items() <= dict(p.labels).items()]
 
 
-def test_published_node_ports_admit_kind_node_addresses_and_no_pod_network(stack):
+def test_published_node_ports_admit_kind_node_addresses_and_no_pod_network(kind_stack):
+    stack = kind_stack
     services = [s for s in of_kind(stack, "Service") if s["spec"].get("type") == "NodePort" and s["metadata"]["namespace"] in app_namespaces(stack)]
     assert {s["metadata"]["name"] for s in services} == {"user-service", "product-service", "order-service"}
     for service in services:
@@ -139,7 +140,8 @@ def test_published_node_ports_admit_kind_node_addresses_and_no_pod_network(stack
             assert not any(c.overlaps(KIND_POD_CIDR) or c.overlaps(KIND_SERVICE_CIDR) for c in cidrs)
 
 
-def test_ingress_backends_admit_the_ingress_controller(stack):
+def test_ingress_backends_admit_the_ingress_controller(kind_stack):
+    stack = kind_stack
     ingresses = of_kind(stack, "Ingress")
     assert {i["metadata"]["name"] for i in ingresses} == {"trip-service-ingress", "cloudmart-ingress"}
     for ingress in ingresses:
@@ -171,3 +173,45 @@ def test_no_application_pod_admits_every_source(stack):
 @pytest.mark.parametrize("namespace,name", [("staging", "api-server"), ("development", "dev-service")])
 def test_finops_demo_apps_without_a_seed_flow_accept_nothing(namespace, name):
     assert _admitted("dev", namespace, name) == {}
+
+
+def _entry_backends(stack: str):
+    """(pod, port) behind every Ingress path and every LoadBalancer Service in an
+    application namespace."""
+    for ingress in of_kind(stack, "Ingress"):
+        ns = ingress["metadata"]["namespace"]
+        if ns not in app_namespaces(stack):
+            continue  # Grafana and the Jaeger UI: chart Services, no NetworkPolicies there yet
+        services = {s["metadata"]["name"]: s for s in of_kind(stack, "Service", ns)}
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                backend = path["backend"]["service"]
+                service = services[backend["name"]]
+                (target,) = [p["targetPort"] for p in service["spec"]["ports"] if p["port"] == backend["port"]["number"]]
+                yield from ((pod, target) for pod in _backends(stack, service))
+    for service in of_kind(stack, "Service"):
+        if service["spec"].get("type") == "LoadBalancer":
+            yield from ((pod, p["targetPort"]) for p in service["spec"]["ports"] for pod in _backends(stack, service))
+
+
+def test_load_balancer_backends_admit_the_public_subnets_on_eks():
+    """On eks the ALB and the NLB reach pod IPs from their interfaces in the public subnets
+    (no in-cluster ingress controller): those CIDRs, and no namespace, on the public port."""
+    from tests.conftest import EKS_STACKS
+
+    if not EKS_STACKS:
+        pytest.skip("no eks stack file")
+    from components.aws.specs import subnet_plan
+    from tools.render import checked_config
+
+    stack = EKS_STACKS[0]
+    values = checked_config(stack)
+    public = {p.cidr for p in subnet_plan(values["vpcCidr"], values["availabilityZones"]) if p.public}
+    checked = 0
+    for pod, target in _entry_backends(stack):
+        container_ports = {p["name"]: p["containerPort"] for c in pod.pod_spec()["containers"] for p in c.get("ports") or []}
+        sources = _admitted(stack, pod.namespace, pod.name)[container_ports.get(target, target)]
+        assert {s[1] for s in sources if s[0] == "cidr"} >= public, (pod.namespace, pod.name)
+        assert ("namespace", "ingress-nginx") not in sources
+        checked += 1
+    assert checked >= 5  # the Trip APIs and frontend (ALB and NLB), CloudMart's three published services

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.helpers import app_namespaces, of_kind
+from tests.security.helpers import app_namespaces, of_kind, trip_namespace
 
 # (namespace suffix, pod, container) -> the *_FILE variables its image reads (official images'
 # "Docker Secrets" sections on Docker Hub: postgres, mysql, mongo).
@@ -21,11 +21,11 @@ WRITABLE_ROOT = {("cloudmart", "kafka"), ("trip", "mysql"), ("trip", "zookeeper"
 
 
 def _ns(stack: str, short: str) -> str:
-    return "cloudmart" if short == "cloudmart" else f"trip-service-{stack}"
+    return "cloudmart" if short == "cloudmart" else trip_namespace(stack)
 
 
 def _short(stack: str, ns: str) -> str:
-    return "trip" if ns == f"trip-service-{stack}" else ns
+    return "trip" if ns == trip_namespace(stack) else ns
 
 
 def _pod_specs(stack: str):
@@ -99,7 +99,7 @@ def test_every_workload_runs_as_its_own_service_account_without_a_token(stack):
 
 
 def test_trip_frontend_runs_on_a_read_only_root_with_emptydirs_where_nginx_writes(stack):
-    ns = f"trip-service-{stack}"
+    ns = trip_namespace(stack)
     (frontend,) = [d for d in of_kind(stack, "Deployment", ns) if d["metadata"]["name"] == "service-frontend"]
     pod = frontend["spec"]["template"]["spec"]
     (container,) = pod["containers"]

@@ -36,7 +36,8 @@ def test_class_host_annotations_and_tls_come_from_the_platform():
     assert "order-service" not in urls(CLUSTER)
 
 
-def test_each_stack_renders_the_ingress_and_keeps_the_seed_node_ports(stack):
+def test_each_stack_renders_the_ingress_and_keeps_the_seed_node_ports(kind_stack):
+    stack = kind_stack  # eks publishes no NodePorts (tests/stacks/test_eks_stack.py)
     objects = rendered(stack).objects
     (ingress,) = [o for o in objects if o["kind"] == "Ingress" and o["metadata"]["name"] == "cloudmart-ingress"]
     assert _routes(ingress) == {f"/cloudmart/{s}": (f"{s}-service", 80) for s in SERVICES}
@@ -50,7 +51,8 @@ def test_each_stack_renders_the_ingress_and_keeps_the_seed_node_ports(stack):
     assert node_ports == {"user-service": 30080, "product-service": 30081, "order-service": 30082}
 
 
-def test_urls_output_lists_the_node_ports_and_the_ingress_paths(stack):
+def test_urls_output_lists_the_node_ports_and_the_ingress_paths(kind_stack):
+    stack = kind_stack
     out = stack_run(stack, False).outputs["urls"]
     assert out["user-service"] == "http://localhost:30080"
     assert {out[f"{s}-service-ingress"] for s in SERVICES} == {f"http://localhost/cloudmart/{s}" for s in SERVICES}

@@ -31,8 +31,8 @@ def test_grafana_password_is_generated_and_exported_as_a_secret(stack):
     assert "/stringData" in secret.secret_paths or "/stringData/admin-password" in secret.secret_paths
 
 
-def test_urls_name_grafana_and_jaeger_on_their_node_ports(stack):
-    urls = stack_run(stack, False).outputs["urls"]
+def test_urls_name_grafana_and_jaeger_on_their_node_ports(kind_stack):
+    urls = stack_run(kind_stack, False).outputs["urls"]
     assert urls["grafana"] == "http://localhost:30091"
     assert urls["jaeger"] == "http://localhost:30092"
 

@@ -35,7 +35,8 @@ def test_every_kubernetes_object_goes_through_the_cluster_provider(any_run):
             assert reg.provider.rsplit("::", 1)[0] in provider_urns, reg.name
 
 
-def test_kind_cluster_is_created_with_one_control_plane_and_two_workers(stack):
+def test_kind_cluster_is_created_with_one_control_plane_and_two_workers(kind_stack):
+    stack = kind_stack
     config = _kind_config(stack_run(stack, False))
     roles = [n["role"] for n in config["nodes"]]
     assert roles == ["control-plane", "worker", "worker"]
@@ -44,7 +45,8 @@ def test_kind_cluster_is_created_with_one_control_plane_and_two_workers(stack):
     assert config["nodes"][0]["labels"] == {"ingress-ready": "true"}
 
 
-def test_kind_maps_ingress_ports_and_every_node_port_the_program_exposes(stack):
+def test_kind_maps_ingress_ports_and_every_node_port_the_program_exposes(kind_stack):
+    stack = kind_stack
     config = _kind_config(stack_run(stack, False))
     mapped = {m["containerPort"]: m["hostPort"] for m in config["nodes"][0]["extraPortMappings"]}
     exposed = {
@@ -59,13 +61,15 @@ def test_kind_maps_ingress_ports_and_every_node_port_the_program_exposes(stack):
     assert exposed <= set(mapped)
 
 
-def test_kind_config_opens_control_plane_metrics(stack):
+def test_kind_config_opens_control_plane_metrics(kind_stack):
+    stack = kind_stack
     patches = "\n".join(_kind_config(stack_run(stack, False))["kubeadmConfigPatches"])
     for needle in ("bind-address: 0.0.0.0", "http://0.0.0.0:2381", "metricsBindAddress: 0.0.0.0:10249"):
         assert needle in patches
 
 
-def test_destroy_deletes_the_cluster_and_kubeconfig_stays_secret(stack):
+def test_destroy_deletes_the_cluster_and_kubeconfig_stays_secret(kind_stack):
+    stack = kind_stack
     run = stack_run(stack, False)
     (cluster,) = run.of_type("command:local:Command")
     name = stack_config(stack)[0]["cloud-platform:clusterName"]
@@ -86,7 +90,8 @@ def test_existing_context_replaces_the_kind_cluster(kubeconfig):
     assert "kubeconfig" not in run.outputs
 
 
-def test_ingress_nginx_comes_from_its_pinned_chart_set_up_for_kind(stack):
+def test_ingress_nginx_comes_from_its_pinned_chart_set_up_for_kind(kind_stack):
+    stack = kind_stack
     (chart,) = [r for r in stack_run(stack, False).of_type("kubernetes:helm.sh/v4:Chart") if r.name == "ingress-nginx"]
     assert chart.inputs["chart"] == "ingress-nginx"
     assert chart.inputs["version"] == "4.15.1"

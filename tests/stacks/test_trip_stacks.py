@@ -7,15 +7,20 @@ import json
 
 import pytest
 
-from tests.conftest import rendered, stack_run
+from tests.conftest import rendered, stack_run, target_of
+from tools.mockrun import MOCK_ACCOUNT
 from tools.render import render
 
 # Dev laptop bound (observability issue): the whole dev stack requests <= 2.8 vCPU and
 # <= 7 GiB. CloudMart and ingress-nginx take 1.425 vCPU / 2.41 GiB, observability 0.60 vCPU
 # / 2.3 GiB, which leaves Trip Currency 0.75 vCPU and 2.2 GiB at minimum replicas.
 TRIP_DEV_BUDGET_CPU_M, TRIP_DEV_BUDGET_MEMORY_GI = 750, 2.2
-NAMESPACES = {"dev": "trip-service-dev", "staging": "trip-service-staging", "prod": "trip-service-prod"}
-TAGS = {"dev": "dev-latest", "staging": "staging-latest", "prod": "prod-63"}
+NAMESPACES = {"dev": "trip-service-dev", "staging": "trip-service-staging", "prod": "trip-service-prod", "eks": "trip-service-prod"}
+TAGS = {"dev": "dev-latest", "staging": "staging-latest", "prod": "prod-63", "eks": "prod-63"}
+# Where each target pulls the project's own images from: Docker Hub on kind (seed 004's
+# korgosu/*), the account's ECR registry on eks (the mocked caller's account).
+REGISTRIES = {"kind": "docker.io/korgosu", "eks": f"{MOCK_ACCOUNT}.dkr.ecr.ap-northeast-2.amazonaws.com"}
+CONTROLLERS = {"kind": "ingress-nginx", "eks": "aws-load-balancer-controller"}
 
 
 def _objects(stack, kind, namespace=None):
@@ -52,7 +57,7 @@ def test_each_stack_runs_the_seed_images_with_its_tag_and_never_latest(stack):
     (cron,) = _objects(stack, "CronJob", namespace)
     images |= {c["image"] for c in cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]}
     for service in ("service-currency", "service-history", "service-ranking", "service-frontend", "service-dataingestor"):
-        assert f"docker.io/korgosu/{service}:{TAGS[stack]}" in images
+        assert f"{REGISTRIES[target_of(stack)]}/{service}:{TAGS[stack]}" in images
     assert all(":" in i and not i.endswith(":latest") for i in images), images
 
 
@@ -87,6 +92,6 @@ def test_data_survives_destroy_where_the_profile_retains_it(stack):
 def test_ingress_waits_for_the_controller_release(stack):
     run = stack_run(stack, False)
     ingresses = {r.inputs["metadata"]["name"]: r for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
-    assert set(ingresses) == {"trip-service-ingress", "cloudmart-ingress"}
-    (chart,) = [r for r in run.of_type("kubernetes:helm.sh/v4:Chart") if r.name == "ingress-nginx"]
+    assert {"trip-service-ingress", "cloudmart-ingress"} <= set(ingresses)
+    (chart,) = [r for r in run.of_type("kubernetes:helm.sh/v4:Chart") if r.name == CONTROLLERS[target_of(stack)]]
     assert all(chart.urn in ingress.dependencies for ingress in ingresses.values())

@@ -32,7 +32,8 @@ def test_every_pulumi_yaml_default_the_stack_does_not_set_arrives_as_a_plain_str
     for key in KEYS:
         if P + key.name not in stack_file:
             # Go's %v: false, 2, "" -- never a Python repr, never a secret.
-            expected = {False: "false", True: "true"}.get(key.default, str(key.default)) if not isinstance(key.default, str) else key.default
+            # (bool first: 1 == True in a dict lookup, so an integer default of 1 is not "true")
+            expected = {False: "false", True: "true"}[key.default] if isinstance(key.default, bool) else str(key.default)
             assert config[P + key.name] == expected, key.name
     # Only what the stack file sets with --secret is secret: never a default.
     assert secrets == sorted(k for k, v in stack_file.items() if isinstance(v, dict) and set(v) == {"secure"})

@@ -49,7 +49,7 @@ BAD_INPUTS = [
     ({P + "kindWorkers": "2.5"}, f'{P}kindWorkers must be an integer (got "2.5")'),
     ({P + "profile": "production"}, f'{P}profile must be one of dev, staging, prod (got "production")'),
     ({P + "profile": ""}, f'{P}profile must be one of dev, staging, prod (got "")'),
-    ({P + "target": "gke"}, f'{P}target must be one of kind (got "gke")'),
+    ({P + "target": "gke"}, f'{P}target must be one of kind, eks (got "gke")'),
     ({P + "clusterName": "My_Cluster"}, f'{P}clusterName must be a DNS label (lowercase letters, digits and \'-\', at most 32 characters) (got "My_Cluster")'),
     ({P + "clusterName": "-lead"}, f'{P}clusterName must be a DNS label (lowercase letters, digits and \'-\', at most 32 characters) (got "-lead")'),
     ({P + "kubeContext": " kind-x "}, f'{P}kubeContext must be a kubeconfig context name without surrounding spaces (got " kind-x ")'),

@@ -1,0 +1,149 @@
+"""The ``EksCluster`` component: the small wrapper around pulumi-eks.
+
+``eks.Cluster`` and ``eks.ManagedNodeGroup`` are remote components: under mocks the tests see
+their inputs, never their children. So only they live here, beside the node role (a plain
+pulumi-aws role the tests can read). Everything else (VPC, add-ons, IRSA, KMS, ECR, ACM, the
+StorageClass) is built from pulumi-aws and Kubernetes resources in ``stacks/eks.py``.
+
+The cluster is named explicitly, and nothing here reads ``eks_cluster``, ``core`` or
+``get_kubeconfig()``: under mocks they resolve to None. The Kubernetes provider is built from
+``kubeconfig_json``, as pulumi-eks recommends for Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+
+from components.aws.iam import NODE_POLICIES, service_trust_policy
+from components.aws.specs import NODE_DISK_GIB, SYSTEM_INSTANCE_TYPE, SYSTEM_SELECTOR, NodeGroupSizes
+
+# Every control-plane log type. Ref: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# EKS writes them to /aws/eks/<name>/cluster, creating it without expiry when it is missing;
+# created here first, the group keeps a month (audit logs grow fast).
+LOG_RETENTION_DAYS = 30
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    """``addon_versions`` maps vpc-cni, coredns and kube-proxy to versions resolved by
+    ``aws.eks.get_addon_version`` for ``version``. ``admin_principals`` get cluster-admin
+    access entries (authentication mode API: no aws-auth ConfigMap)."""
+
+    name: str
+    version: str
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: list[pulumi.Input[str]]
+    private_subnet_ids: list[pulumi.Input[str]]
+    secrets_key_arn: pulumi.Input[str]
+    system_nodes: int
+    app_nodes: NodeGroupSizes
+    addon_versions: dict[str, pulumi.Input[str]]
+    admin_principals: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class EksCluster(pulumi.ComponentResource):
+    """EKS control plane (API authentication, OIDC provider, KMS-encrypted secrets, every
+    control-plane log into a log group with a retention, STANDARD upgrade policy), an on-demand system node group of fixed size
+    and an application node group (on-demand or spot) that the Cluster Autoscaler scales.
+
+    Outputs: ``kubeconfig`` (secret), ``oidc_provider_arn``, ``oidc_issuer``.
+    """
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("cloud-platform:aws:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        node_role = aws.iam.Role(
+            f"{name}-node-role",
+            assume_role_policy=pulumi.Output.json_dumps(service_trust_policy("ec2.amazonaws.com")),
+            tags=args.tags,
+            opts=child,
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-node-{arn.rsplit('/', 1)[-1]}", role=node_role.name, policy_arn=arn, opts=child)
+            for arn in NODE_POLICIES
+        ]
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/eks/{args.name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=args.tags, opts=child
+        )
+        self.cluster = eks.Cluster(
+            f"{name}-eks", **cluster_args(args), opts=pulumi.ResourceOptions(parent=self, depends_on=[logs])
+        )
+        groups = (
+            ("system", NodeGroupSizes((SYSTEM_INSTANCE_TYPE,), "ON_DEMAND", *(args.system_nodes,) * 3), SYSTEM_SELECTOR),
+            ("app", args.app_nodes, {"role": "app"}),
+        )
+        after = pulumi.ResourceOptions(parent=self, depends_on=attachments)
+        self.node_groups = [
+            eks.ManagedNodeGroup(
+                f"{name}-{role}-nodes",
+                cluster=self.cluster,
+                node_group_name=f"{args.name}-{role}",
+                node_role_arn=node_role.arn,
+                subnet_ids=args.private_subnet_ids,
+                instance_types=list(sizes.instance_types),
+                capacity_type=sizes.capacity_type,
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    min_size=sizes.min_size, desired_size=sizes.desired_size, max_size=sizes.max_size
+                ),
+                disk_size=NODE_DISK_GIB,
+                labels=labels,
+                tags=args.tags,
+                opts=after,
+            )
+            for role, sizes, labels in groups
+        ]
+        self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig_json)
+        self.oidc_provider_arn = self.cluster.oidc_provider_arn
+        self.oidc_issuer = self.cluster.oidc_issuer
+        self.register_outputs(
+            {"kubeconfig": self.kubeconfig, "oidc_provider_arn": self.oidc_provider_arn, "oidc_issuer": self.oidc_issuer}
+        )
+
+
+def cluster_args(args: EksClusterArgs) -> dict:
+    """Keyword arguments of ``eks.Cluster`` (pulumi-eks 4.4.0 ``ClusterArgs``).
+
+    ``upgrade_policy`` defaults to EXTENDED (paid extended support) in pulumi-eks: STANDARD
+    here. ``storage_classes`` is left out on purpose: it would create an in-tree gp2 class;
+    ``gp3-encrypted`` comes from the EBS CSI driver instead.
+    """
+    entries = {
+        f"admin-{i}": eks.AccessEntryArgs(
+            principal_arn=arn,
+            access_policies={
+                "admin": eks.AccessPolicyAssociationArgs(
+                    policy_arn=ADMIN_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
+                )
+            },
+        )
+        for i, arn in enumerate(args.admin_principals)
+    }
+    versions = args.addon_versions
+    return {
+        "name": args.name,
+        "version": args.version,
+        "vpc_id": args.vpc_id,
+        "public_subnet_ids": args.public_subnet_ids,
+        "private_subnet_ids": args.private_subnet_ids,
+        "node_associate_public_ip_address": False,
+        "endpoint_private_access": True,
+        "endpoint_public_access": True,
+        "authentication_mode": eks.AuthenticationMode.API,
+        "access_entries": entries,
+        "create_oidc_provider": True,
+        "encryption_config_key_arn": args.secrets_key_arn,
+        "enabled_cluster_log_types": list(LOG_TYPES),
+        "upgrade_policy": aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+        "skip_default_node_group": True,
+        "vpc_cni_options": eks.VpcCniOptionsArgs(addon_version=versions["vpc-cni"]),
+        "coredns_addon_options": eks.CoreDnsAddonOptionsArgs(version=versions["coredns"]),
+        "kube_proxy_addon_options": eks.KubeProxyAddonOptionsArgs(version=versions["kube-proxy"]),
+        "tags": args.tags,
+    }

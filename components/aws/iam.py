@@ -1,0 +1,136 @@
+"""IAM documents as pure data: IRSA trust policies, the controllers' permission policies and
+the node role. No Pulumi import; values that are outputs (ARNs) are passed in resolved.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+POLICIES = Path(__file__).resolve().parent / "policies"
+# The controller's own policy, unchanged, from the tag the chart's appVersion names:
+# `git show v3.5.0:docs/install/iam_policy.json` in kubernetes-sigs/aws-load-balancer-controller.
+ALB_CONTROLLER_VERSION = "v3.5.0"
+ALB_CONTROLLER_POLICY_FILE = POLICIES / f"aws-load-balancer-controller-{ALB_CONTROLLER_VERSION}.json"
+STS_AUDIENCE = "sts.amazonaws.com"
+MANAGED = "arn:aws:iam::aws:policy/"
+
+
+@dataclass(frozen=True)
+class ServiceAccountRole:
+    """An IRSA role: the Kubernetes service account that may assume it, the AWS managed
+    policies it gets, and an inline policy document (or none)."""
+
+    role: str
+    namespace: str
+    service_account: str
+    managed_policies: tuple[str, ...] = ()
+
+
+def irsa_trust_policy(oidc_provider_arn: str, oidc_issuer: str, namespace: str, service_account: str) -> dict:
+    """Only this service account, with the STS audience, may assume the role.
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html"""
+    issuer = oidc_issuer.removeprefix("https://")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                        f"{issuer}:aud": STS_AUDIENCE,
+                    }
+                },
+            }
+        ],
+    }
+
+
+def alb_controller_policy() -> dict:
+    return json.loads(ALB_CONTROLLER_POLICY_FILE.read_text())
+
+
+def policy_actions(policy: dict) -> set[str]:
+    actions: set[str] = set()
+    for statement in policy["Statement"]:
+        action = statement["Action"]
+        actions |= {action} if isinstance(action, str) else set(action)
+    return actions
+
+
+def ebs_kms_policy(key_arn: str) -> dict:
+    """What the EBS CSI driver needs on a customer-managed key: use it, and create grants for
+    EC2 to attach the encrypted volumes (only grants for AWS resources).
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/ebs-csi.html (KMS key policy)"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                "Resource": [key_arn],
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": [key_arn],
+            },
+        ],
+    }
+
+
+def autoscaler_policy(cluster_name: str) -> dict:
+    """Cluster Autoscaler with auto-discovery: read anything, but change only Auto Scaling
+    groups tagged as this cluster's.
+    Ref: https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md#iam-policy"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                    "eks:DescribeNodegroup",
+                ],
+                "Resource": ["*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Resource": ["*"],
+                "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}},
+            },
+        ],
+    }
+
+
+def service_trust_policy(service: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+# The EKS minimum for managed nodes: join the cluster, pull images, and the VPC CNI's own
+# permissions (aws-node runs with the node role).
+# Ref: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
+NODE_POLICIES = (
+    MANAGED + "AmazonEKSWorkerNodePolicy",
+    MANAGED + "AmazonEC2ContainerRegistryPullOnly",
+    MANAGED + "AmazonEKS_CNI_Policy",
+)
+EBS_CSI = ServiceAccountRole("ebs-csi", "kube-system", "ebs-csi-controller-sa", (MANAGED + "service-role/AmazonEBSCSIDriverPolicy",))
+ALB_CONTROLLER = ServiceAccountRole("alb-controller", "kube-system", "aws-load-balancer-controller")
+AUTOSCALER = ServiceAccountRole("cluster-autoscaler", "kube-system", "cluster-autoscaler")

@@ -1,0 +1,261 @@
+"""The eks target: the AWS infrastructure of seeds 002 and 004, then the same application
+components as on kind, fed EKS platform data.
+
+Order of the build: KMS keys, VPC, ECR, ACM, the cluster (``EksCluster``), IRSA roles, the
+EBS CSI add-on and the ``gp3-encrypted`` default StorageClass, the AWS Load Balancer Controller
+and the Cluster Autoscaler, then the apps. Every Ingress and load-balancer Service depends on
+the controller's release: created after it, deleted before it.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components import cloudmart
+from components.aws import iam
+from components.aws.certificate import Certificate, CertificateArgs
+from components.aws.cluster import EksCluster, EksClusterArgs
+from components.aws.irsa import IrsaRole, IrsaRoleArgs
+from components.aws.network import Network, NetworkArgs
+from components.aws.registry import Registry, RegistryArgs
+from components.aws.routes import Route, route_ingress
+from components.aws.specs import (
+    STORAGE_CLASS,
+    alb_annotations,
+    alb_controller_values,
+    autoscaler_values,
+    ecr_registry,
+    nlb_annotations,
+    storage_class_spec,
+    subnet_plan,
+)
+from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, helm_release
+from components.manifests import owner_labels
+from components.observability import addons
+from components.observability.prometheus import GRAFANA_SERVICE
+from components.observability import ownership as obs_ownership
+from components.observability.stack import MONITORING, TRACING
+from components.platform import Platform, Tls
+from components.specs import Ownership
+from components.trip_currency.catalog import built_images
+from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
+from stacks.eks_config import EksSettings
+from stacks.settings import Settings
+
+# Cluster add-ons managed by EKS, each pinned to the version get_addon_version resolves for
+# the cluster's minor (the default version, not "most recent": it changes only when AWS
+# changes the default). Ref: https://docs.aws.amazon.com/eks/latest/userguide/eks-add-ons.html
+CLUSTER_ADDONS = ("vpc-cni", "coredns", "kube-proxy")
+EBS_ADDON = "aws-ebs-csi-driver"
+KMS_DELETION_WINDOW_DAYS = 30
+KUBE_SYSTEM = "kube-system"
+# The cluster's own add-ons belong to the platform team, like ingress-nginx on kind.
+ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
+
+
+def hosts(domain: str) -> dict[str, str]:
+    """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
+    own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
+    return {"trip": domain, "grafana": f"grafana.{domain}", "jaeger": f"jaeger.{domain}"}
+
+
+def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
+    """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
+    NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
+    scrapers (the control plane is managed) and verified kubelet TLS.
+
+    No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
+    from their interfaces in the public subnets, so those subnets are the external sources
+    NetworkPolicies admit on the public ports."""
+    public = tuple(s.cidr for s in subnet_plan(eks.vpc_cidr, eks.az_count) if s.public)
+    return Platform(
+        name="eks",
+        exposure="ClusterIP",
+        ingress_class="alb",
+        ingress_annotations=tuple(alb_annotations(certificate_arn).items()),
+        ingress_host=eks.domain,
+        tls=Tls(hosts=(eks.domain,)),
+        storage_class=STORAGE_CLASS,
+        registry=ecr_registry(account, eks.region),
+        load_balancer_annotations=tuple(nlb_annotations().items()),
+        cluster_scrapers=False,
+        kubelet_insecure_tls=False,
+        cloud_provider="aws",
+        region=eks.region,
+        ingress_namespace=None,
+        external_sources=public,
+    )
+
+
+def kms_key(role: str, description: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
+    """A customer-managed key: protected (``pulumi destroy`` refuses it), rotated yearly, and
+    a deletion window before AWS deletes it for good."""
+    key = aws.kms.Key(
+        f"{role}-key",
+        description=description,
+        deletion_window_in_days=KMS_DELETION_WINDOW_DAYS,
+        enable_key_rotation=True,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
+    )
+    aws.kms.Alias(f"{role}-key-alias", name=f"alias/cloud-platform-{role}", target_key_id=key.key_id, opts=opts)
+    return key
+
+
+def addon_version(name: str, eks: EksSettings, provider: aws.Provider) -> pulumi.Output[str]:
+    return aws.eks.get_addon_version_output(
+        addon_name=name,
+        kubernetes_version=eks.kubernetes_version,
+        most_recent=False,
+        opts=pulumi.InvokeOutputOptions(provider=provider),
+    ).version
+
+
+def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, tags: dict[str, str]):
+    """KMS keys, network and the cluster; returns (cluster, network, data key)."""
+    on_aws = pulumi.ResourceOptions(provider=provider)
+    secrets_key = kms_key("eks-secrets", "Envelope encryption of the EKS cluster's Kubernetes Secrets", on_aws)
+    data_key = kms_key("data", "EBS volumes and ECR images of the platform", on_aws)
+    zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=provider)).names
+    network = Network(
+        "network",
+        NetworkArgs(settings.cluster_name, eks.vpc_cidr, tuple(zones[: eks.az_count]), eks.nat_per_az, tags),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    cluster = EksCluster(
+        "cluster",
+        EksClusterArgs(
+            name=settings.cluster_name,
+            version=eks.kubernetes_version,
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            private_subnet_ids=network.private_subnet_ids,
+            secrets_key_arn=secrets_key.arn,
+            system_nodes=eks.system_nodes,
+            app_nodes=eks.app_nodes,
+            addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
+            admin_principals=eks.admin_principals,
+            tags=tags,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    return cluster, network, data_key
+
+
+def irsa(name: str, account: iam.ServiceAccountRole, cluster: EksCluster, provider, policy=None, tags=None) -> IrsaRole:
+    return IrsaRole(
+        name,
+        IrsaRoleArgs(account, cluster.oidc_provider_arn, cluster.oidc_issuer, policy, tags or {}),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+
+
+def storage(settings: Settings, eks: EksSettings, cluster: EksCluster, data_key, provider, k8s_provider, tags):
+    """The EBS CSI add-on with its IRSA role (KMS grants on the data key) and the default
+    ``gp3-encrypted`` StorageClass."""
+    role = irsa("ebs-csi", iam.EBS_CSI, cluster, provider, data_key.arn.apply(iam.ebs_kms_policy), tags)
+    addon = aws.eks.Addon(
+        "ebs-csi-addon",
+        cluster_name=settings.cluster_name,
+        addon_name=EBS_ADDON,
+        addon_version=addon_version(EBS_ADDON, eks, provider),
+        service_account_role_arn=role.arn,
+        resolve_conflicts_on_update="OVERWRITE",
+        tags=tags,
+        opts=pulumi.ResourceOptions(provider=provider, depends_on=[cluster]),
+    )
+    spec = storage_class_spec(data_key.arn, ADDON_LABELS)
+    return k8s.storage.v1.StorageClass(
+        "gp3-encrypted",
+        metadata=spec["metadata"],
+        provisioner=spec["provisioner"],
+        parameters=spec["parameters"],
+        reclaim_policy=spec["reclaimPolicy"],
+        volume_binding_mode=spec["volumeBindingMode"],
+        allow_volume_expansion=spec["allowVolumeExpansion"],
+        opts=pulumi.ResourceOptions(provider=k8s_provider, depends_on=[addon]),
+    )
+
+
+def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, network: Network, provider, k8s_provider, tags):
+    """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role."""
+    alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
+    after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster])
+    alb = helm_release(
+        "aws-load-balancer-controller",
+        AWS_LOAD_BALANCER_CONTROLLER,
+        KUBE_SYSTEM,
+        alb_controller_values(
+            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
+        ),
+        after_nodes,
+        labels=ADDON_LABELS,
+    )
+    ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
+    helm_release(
+        "cluster-autoscaler",
+        CLUSTER_AUTOSCALER,
+        KUBE_SYSTEM,
+        autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
+        after_nodes,
+        labels=ADDON_LABELS,
+    )
+    return alb
+
+
+def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
+    """Grafana and the Jaeger UI behind the same ALB group as Trip Currency and CloudMart
+    (whose components declare their own Ingresses from the platform data)."""
+    owner, part_of = obs_ownership.OWNER, obs_ownership.PART_OF
+    routes = (
+        Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health", owner, part_of),
+        Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/", owner, part_of),
+    )
+    for route in routes:
+        spec = route_ingress(route, platform)
+        k8s.networking.v1.Ingress(
+            f"{route.name}-ingress",
+            metadata=spec["metadata"],
+            spec=spec["spec"],
+            opts=pulumi.ResourceOptions(provider=k8s_provider, depends_on=[alb, apps.obs]),
+        )
+
+
+def build(settings: Settings) -> dict[str, object]:
+    """Declare the eks stack; return its outputs."""
+    eks = settings.eks
+    assert eks is not None, "the settings loader builds eks settings for target eks"
+    tags = {"project": "cloud-platform", "cluster": settings.cluster_name, "managed-by": "pulumi"}
+    provider = aws.Provider("aws", region=eks.region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
+    account = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
+    cluster, network, data_key = build_cluster(settings, eks, provider, tags)
+    registry = Registry(
+        "ecr",
+        RegistryArgs(built_images(), data_key.arn, eks.ecr_keep_images, tags),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    names = hosts(eks.domain)
+    cert = Certificate(
+        "tls",
+        CertificateArgs(tuple(names.values()), eks.hosted_zone_id, eks.certificate_arn, tags),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    k8s_provider = k8s.Provider("eks-provider", kubeconfig=cluster.kubeconfig, opts=pulumi.ResourceOptions(depends_on=[cluster]))
+    storage_class = storage(settings, eks, cluster, data_key, provider, k8s_provider, tags)
+    alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags)
+    platform = eks_platform(eks, account, cert.arn)
+    on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
+    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
+    public_routes(names, platform, apps, alb, k8s_provider)
+    urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}
+    return {
+        "clusterName": settings.cluster_name,
+        **app_outputs(settings, apps, urls),
+        "kubeconfig": cluster.kubeconfig,
+        "region": eks.region,
+        "vpcId": network.vpc_id,
+        "ecrRepositories": registry.urls,
+        "certificateArn": cert.arn,
+        "albControllerRelease": alb.urn,
+    }

@@ -1,0 +1,157 @@
+"""The eks target's config: the checks of its keys, the rules between them, and the typed
+value ``stacks/settings.py`` hands to ``stacks/eks.py``. No Pulumi import.
+
+The keys themselves are declared with the others in ``stacks/settings.py`` (``KEYS``) and in
+``Pulumi.yaml``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from components.aws.specs import NodeGroupSizes
+
+PROJECT = "cloud-platform"
+
+# Commercial regions with EKS (the `aws` partition). Ref: https://docs.aws.amazon.com/general/latest/gr/eks.html
+REGIONS = (
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ca-central-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+    "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
+    "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+)  # fmt: skip
+
+# EKS minors in standard support in Nov 2026: 1.34 until 2 Dec 2026, 1.35 until 27 Mar 2027.
+# Ref: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html and
+# https://endoflife.date/amazon-eks (release and end-of-standard-support dates).
+# Only 1.35 is accepted: 1.34 leaves standard support within days (the STANDARD upgrade
+# policy would then force an upgrade), every object is validated against 1.35 schemas, and
+# the Cluster Autoscaler pin (chart 9.59.0, 1.35.0) must match the cluster's minor.
+KUBERNETES_VERSIONS = ("1.35",)
+
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
+_CERT_ARN = re.compile(r"arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
+_PRINCIPAL_ARN = re.compile(r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}")
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def check_region(v: str) -> str | None:
+    return None if v in REGIONS else "an AWS region with EKS, such as ap-northeast-2"
+
+
+def check_vpc_cidr(v: str) -> str | None:
+    """A private IPv4 network from /16 to /20: room for 2-3 AZs of public and private subnets."""
+    form = "a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16"
+    try:
+        net = ipaddress.IPv4Network(v, strict=True)
+    except ValueError:
+        return form
+    return None if net.is_private and 16 <= net.prefixlen <= 20 else form
+
+
+def check_domain(v: str) -> str | None:
+    return None if v == "" or _DOMAIN.fullmatch(v) else "a lowercase DNS domain such as 2025teamproject.store (or empty)"
+
+
+def check_zone_id(v: str) -> str | None:
+    return None if v == "" or _ZONE_ID.fullmatch(v) else "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty)"
+
+
+def check_certificate_arn(v: str) -> str | None:
+    if v == "" or _CERT_ARN.fullmatch(v):
+        return None
+    return "an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id> (or empty)"
+
+
+def check_principals(v: str) -> str | None:
+    ok = all(_PRINCIPAL_ARN.fullmatch(p) for p in _csv(v))
+    return None if ok else "comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty)"
+
+
+def check_instance_types(v: str) -> str | None:
+    types = _csv(v)
+    ok = bool(types) and all(_INSTANCE_TYPE.fullmatch(t) for t in types)
+    return None if ok else "comma-separated EC2 instance types, such as t3.medium"
+
+
+def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[str]:
+    """Rules between eks keys; they apply only when the target is eks. A rule on a key
+    already reported as bad stays silent: its value here would be the default, not the user's."""
+    if values["target"] != "eks" or "target" in reported:
+        return []
+    p = PROJECT
+    problems = []
+    low, want, high = values["nodeMinSize"], values["nodeDesiredSize"], values["nodeMaxSize"]
+    if not low <= want <= high and not {"nodeMinSize", "nodeDesiredSize", "nodeMaxSize"} & reported:
+        problems.append(
+            f"{p}:nodeDesiredSize must lie between {p}:nodeMinSize and {p}:nodeMaxSize "
+            f"(got min {low}, desired {want}, max {high})"
+        )
+    if not values["domain"] and "domain" not in reported:
+        problems.append(f'{p}:domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")')
+    if not values["hostedZoneId"] and not values["certificateArn"] and not {"hostedZoneId", "certificateArn"} & reported:
+        problems.append(
+            f"{p}:certificateArn or {p}:hostedZoneId must be set for target eks "
+            "(an issued ACM certificate, or the Route 53 zone that validates a new one)"
+        )
+    match = _CERT_ARN.fullmatch(values["certificateArn"])
+    if match and match.group(1) != values["awsRegion"] and "awsRegion" not in reported:
+        problems.append(
+            f"{p}:certificateArn must be in {p}:awsRegion {values['awsRegion']}, the ALB's region "
+            f'(got a certificate in "{match.group(1)}")'
+        )
+    if values["kubeContext"]:
+        problems.append(f"{p}:kubeContext applies only to target kind; eks builds its kubeconfig from the cluster")
+    return problems
+
+
+@dataclass(frozen=True)
+class EksSettings:
+    """Validated eks config (see ``Pulumi.yaml`` for each key's meaning)."""
+
+    region: str
+    kubernetes_version: str
+    vpc_cidr: str
+    az_count: int
+    nat_per_az: bool
+    system_nodes: int
+    app_nodes: NodeGroupSizes
+    domain: str
+    hosted_zone_id: str | None
+    certificate_arn: str | None
+    admin_principals: tuple[str, ...]
+    ecr_keep_images: int
+
+
+def eks_settings(values: Mapping[str, Any]) -> EksSettings:
+    return EksSettings(
+        region=values["awsRegion"],
+        kubernetes_version=values["kubernetesVersion"],
+        vpc_cidr=values["vpcCidr"],
+        az_count=values["availabilityZones"],
+        nat_per_az=values["natGateways"] == "per-az",
+        system_nodes=values["systemNodes"],
+        app_nodes=NodeGroupSizes(
+            instance_types=_csv(values["nodeInstanceTypes"]),
+            capacity_type=values["nodeCapacityType"],
+            min_size=values["nodeMinSize"],
+            desired_size=values["nodeDesiredSize"],
+            max_size=values["nodeMaxSize"],
+        ),
+        domain=values["domain"],
+        hosted_zone_id=values["hostedZoneId"] or None,
+        certificate_arn=values["certificateArn"] or None,
+        admin_principals=_csv(values["adminPrincipalArns"]),
+        ecr_keep_images=values["ecrKeepImages"],
+    )
+

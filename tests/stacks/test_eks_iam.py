@@ -1,0 +1,68 @@
+"""The eks stack's IAM under mocks (issue 10): IRSA roles bound to their service accounts,
+the charts running under them, and the permissions each controller gets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.aws.iam import EBS_CSI
+from tests.stacks.test_eks_stack import CONTROLLER, _one, _releases, _up, pytestmark  # noqa: F401 - skip without an eks stack
+from tools.mockrun import MOCK_ACCOUNT, MOCK_OIDC_ISSUER
+
+def _irsa_trust(run, role_name):
+    role = _one(run, "aws:iam/role:Role", role_name)
+    return json.loads(role.inputs["assumeRolePolicy"])
+
+
+@pytest.mark.parametrize(
+    "role,service_account",
+    [
+        ("ebs-csi-role", "ebs-csi-controller-sa"),
+        ("alb-controller-role", "aws-load-balancer-controller"),
+        ("cluster-autoscaler-role", "cluster-autoscaler"),
+    ],
+)
+def test_irsa_roles_trust_only_their_service_account(role, service_account):
+    (statement,) = _irsa_trust(_up(), role)["Statement"]
+    assert statement["Principal"] == {"Federated": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/{MOCK_OIDC_ISSUER}"}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"]["StringEquals"] == {
+        f"{MOCK_OIDC_ISSUER}:sub": f"system:serviceaccount:kube-system:{service_account}",
+        f"{MOCK_OIDC_ISSUER}:aud": "sts.amazonaws.com",
+    }
+
+
+def test_charts_run_under_the_service_accounts_their_roles_trust():
+    releases = _releases()
+    alb = releases[CONTROLLER]["serviceAccount"]
+    assert alb["name"] == "aws-load-balancer-controller"
+    assert alb["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:mock:::role/alb-controller-role"}
+    ca = releases["cluster-autoscaler"]["rbac"]["serviceAccount"]
+    assert ca["name"] == "cluster-autoscaler"
+    assert ca["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:mock:::role/cluster-autoscaler-role"}
+    (ebs,) = _up().of_type("aws:eks/addon:Addon")
+    assert ebs.inputs["serviceAccountRoleArn"] == "arn:aws:mock:::role/ebs-csi-role"
+    assert EBS_CSI.service_account == "ebs-csi-controller-sa"
+
+
+def test_ebs_csi_role_gets_the_driver_policy_and_kms_grants_on_the_data_key():
+    run = _up()
+    (attachment,) = [r for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.name.startswith("ebs-csi-")]
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    policy = json.loads(_one(run, "aws:iam/rolePolicy:RolePolicy", "ebs-csi-policy").inputs["policy"])
+    grants, use = policy["Statement"]
+    assert set(grants["Action"]) == {"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+    assert grants["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grants["Resource"] == use["Resource"] == ["arn:aws:mock:::key/data-key"]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(use["Action"])
+
+
+def test_autoscaler_may_change_only_this_clusters_node_groups():
+    policy = json.loads(_one(_up(), "aws:iam/rolePolicy:RolePolicy", "cluster-autoscaler-policy").inputs["policy"])
+    (mutating,) = [s for s in policy["Statement"] if "autoscaling:SetDesiredCapacity" in s["Action"]]
+    assert mutating["Condition"] == {"StringEquals": {"aws:ResourceTag/k8s.io/cluster-autoscaler/trip-service-cluster": "owned"}}
+    values = _releases()["cluster-autoscaler"]
+    assert values["autoDiscovery"] == {"clusterName": "trip-service-cluster"}
+    assert values["awsRegion"] == "ap-northeast-2"

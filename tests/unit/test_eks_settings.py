@@ -1,0 +1,118 @@
+"""eks keys: parsed into typed settings, and every bad value or combination stopped with one
+line before anything is declared."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from stacks.settings import PROJECT, ConfigError, settings_from, validate
+from tools.mockrun import run_program, stack_config
+
+P = f"{PROJECT}:"
+CERT = "arn:aws:acm:ap-northeast-2:111122223333:certificate/12345678-1234-1234-1234-123456789012"
+# A complete eks config: what every bad case below starts from.
+GOOD = {
+    P + "target": "eks",
+    P + "profile": "prod",
+    P + "tripImageTag": "prod-63",
+    P + "domain": "2025teamproject.store",
+    P + "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+}
+
+
+def _eks(**overrides):
+    return {**GOOD, **{P + k: v for k, v in overrides.items()}}
+
+
+def test_eks_defaults_are_seed_004s():
+    eks = settings_from(validate(GOOD), "eks").eks
+    assert eks.region == "ap-northeast-2"
+    assert eks.kubernetes_version == "1.35"
+    assert eks.az_count == 3 and not eks.nat_per_az
+    assert eks.app_nodes.instance_types == ("t3.medium",)
+    assert (eks.app_nodes.min_size, eks.app_nodes.desired_size, eks.app_nodes.max_size) == (1, 3, 4)
+    assert eks.certificate_arn is None and eks.hosted_zone_id == "Z0123456789ABCDEFGHIJ"
+
+
+def test_kind_stacks_carry_no_eks_settings():
+    assert settings_from(validate({}), "dev").eks is None
+
+
+def test_the_eks_stack_file_is_valid_as_committed():
+    config, secrets = stack_config("eks")
+    values = validate(config, frozenset(secrets))
+    assert values["target"] == "eks" and values["clusterName"] == "trip-service-cluster"
+    assert values["awsRegion"] == "ap-northeast-2" and values["domain"] == "2025teamproject.store"
+
+
+BAD = [
+    (_eks(awsRegion="ap-northeast-9"), f'{P}awsRegion must be an AWS region with EKS, such as ap-northeast-2 (got "ap-northeast-9")'),
+    (_eks(kubernetesVersion="1.33"), f'{P}kubernetesVersion must be one of 1.35 (got "1.33")'),
+    (_eks(vpcCidr="10.0.0.0/33"), f'{P}vpcCidr must be a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16 (got "10.0.0.0/33")'),
+    (_eks(vpcCidr="8.8.0.0/16"), f'{P}vpcCidr must be a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16 (got "8.8.0.0/16")'),
+    (_eks(vpcCidr="10.0.0.0/24"), f'{P}vpcCidr must be a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16 (got "10.0.0.0/24")'),
+    (_eks(vpcCidr="10.0.0.1/16"), f'{P}vpcCidr must be a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16 (got "10.0.0.1/16")'),
+    (_eks(availabilityZones="4"), f'{P}availabilityZones must be an integer from 2 to 3 (got "4")'),
+    (_eks(natGateways="two"), f'{P}natGateways must be one of single, per-az (got "two")'),
+    (_eks(systemNodes="0"), f'{P}systemNodes must be an integer from 1 to 5 (got "0")'),
+    (_eks(nodeInstanceTypes="t3 medium"), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "t3 medium")'),
+    (_eks(nodeInstanceTypes=""), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "")'),
+    (_eks(nodeCapacityType="spot"), f'{P}nodeCapacityType must be one of ON_DEMAND, SPOT (got "spot")'),
+    (_eks(nodeMinSize="-1"), f'{P}nodeMinSize must be an integer from 0 to 50 (got "-1")'),
+    (_eks(nodeDesiredSize="x"), f'{P}nodeDesiredSize must be an integer (got "x")'),
+    (_eks(nodeMaxSize="51"), f'{P}nodeMaxSize must be an integer from 1 to 50 (got "51")'),
+    (_eks(nodeMinSize="3", nodeDesiredSize="2"), f"{P}nodeDesiredSize must lie between {P}nodeMinSize and {P}nodeMaxSize (got min 3, desired 2, max 4)"),
+    (_eks(nodeDesiredSize="5"), f"{P}nodeDesiredSize must lie between {P}nodeMinSize and {P}nodeMaxSize (got min 1, desired 5, max 4)"),
+    (_eks(domain=""), f'{P}domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")'),
+    (_eks(domain="Team Project"), f'{P}domain must be a lowercase DNS domain such as 2025teamproject.store (or empty) (got "Team Project")'),
+    (_eks(hostedZoneId="zone-1"), f'{P}hostedZoneId must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty) (got "zone-1")'),
+    (
+        _eks(hostedZoneId=""),
+        f"{P}certificateArn or {P}hostedZoneId must be set for target eks (an issued ACM certificate, or the Route 53 zone that validates a new one)",
+    ),
+    (_eks(certificateArn="arn:aws:acm:::cert"), f'{P}certificateArn must be an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id> (or empty) (got "arn:aws:acm:::cert")'),
+    (
+        _eks(certificateArn=CERT.replace("ap-northeast-2", "us-east-1")),
+        f'{P}certificateArn must be in {P}awsRegion ap-northeast-2, the ALB\'s region (got a certificate in "us-east-1")',
+    ),
+    (_eks(adminPrincipalArns="admin"), f'{P}adminPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "admin")'),
+    (_eks(ecrKeepImages="0"), f'{P}ecrKeepImages must be an integer from 1 to 1000 (got "0")'),
+    (_eks(tripImageTag="latest"), f'{P}tripImageTag must be a pinned image tag such as prod-63 (letters, digits, \'_\', \'.\', \'-\'; not "latest") (got "latest")'),
+]
+
+
+@pytest.mark.parametrize("config,line", BAD, ids=[f"bad-eks-{i}" for i in range(len(BAD))])
+def test_bad_eks_config_is_one_clear_line(config, line):
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert str(err.value) == line
+
+
+def test_a_kube_context_is_refused_on_eks(kubeconfig):
+    kubeconfig("kind-x")  # the context exists, so only the target rule speaks
+    with pytest.raises(ConfigError) as err:
+        validate(_eks(kubeContext="kind-x"))
+    assert str(err.value) == f"{P}kubeContext applies only to target kind; eks builds its kubeconfig from the cluster"
+
+
+def test_good_variants_are_accepted():
+    values = validate(_eks(hostedZoneId="", certificateArn=CERT, nodeInstanceTypes="t3.large,m6i.large", natGateways="per-az",
+                           adminPrincipalArns="arn:aws:iam::111122223333:role/admins,arn:aws:iam::111122223333:user/ops"))
+    eks = settings_from(values, "eks").eks
+    assert eks.certificate_arn == CERT and eks.hosted_zone_id is None
+    assert eks.app_nodes.instance_types == ("t3.large", "m6i.large")
+    assert eks.nat_per_az
+    assert len(eks.admin_principals) == 2
+
+
+def test_eks_rules_do_not_apply_to_kind_stacks():
+    assert validate({P + "nodeDesiredSize": "9"})["target"] == "kind"
+
+
+def test_bad_eks_config_registers_nothing():
+    config, secrets = stack_config("eks", {P + "nodeMaxSize": "2"})
+    for preview in (True, False):
+        with pytest.raises(pulumi.RunError, match="nodeDesiredSize must lie between") as err:
+            run_program("eks", preview=preview, config=config, secret_keys=secrets)
+        assert err.value.registrations == []
