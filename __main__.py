@@ -2,6 +2,7 @@
 
 import pulumi
 
+from stacks.costs import DeclarationLog
 from stacks.settings import ConfigError, load_settings
 
 try:
@@ -17,5 +18,8 @@ elif settings.target == "eks":
 else:  # pragma: no cover - the loader accepts only declared targets
     raise pulumi.RunError(f"unsupported target {settings.target}")
 
+# Logs every resource declared from here on; the estimate is priced from that log.
+declarations = DeclarationLog.start()
 for key, value in target.build(settings).items():
     pulumi.export(key, value)
+pulumi.export("monthlyCostEstimate", declarations.monthly_cost_estimate(settings))

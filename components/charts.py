@@ -30,7 +30,9 @@ class ChartPod:
     ``resources`` holds one values path per container (each to a ``{requests, limits}`` map).
     ``replicas`` is a values path to the replica count, or ``None`` for a single pod (and for
     DaemonSets, which run once per node). ``enabled`` is a values path to a switch that turns
-    the pod off; ``None`` means it always runs.
+    the pod off; ``None`` means it always runs. ``storage`` holds values paths to the size of
+    each claim a pod copy gets (a quantity such as ``50Gi``); a path absent from the values
+    means the chart makes no claim there.
     """
 
     name: str
@@ -38,6 +40,7 @@ class ChartPod:
     resources: tuple[Path, ...]
     replicas: Path | None = None
     enabled: Path | None = None
+    storage: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class PodFootprint:
     copies: int
     cpu_m: float
     memory_mi: float
+    storage_gi: float = 0.0
 
 
 def dig(values: Mapping[str, Any], path: Path) -> Any:
@@ -102,8 +106,18 @@ def chart_footprint(pin: ChartPin, values: Mapping[str, Any], nodes: int) -> lis
             copies = nodes
         else:
             copies = int(dig(values, pod.replicas)) if pod.replicas else 1
-        out.append(PodFootprint(pod.name, pod.kind, copies, cpu, memory))
+        out.append(PodFootprint(pod.name, pod.kind, copies, cpu, memory, _storage_gi(pod, values)))
     return out
+
+
+def _storage_gi(pod: ChartPod, values: Mapping[str, Any]) -> float:
+    total = 0.0
+    for path in pod.storage:
+        try:
+            total += parse_memory_mi(dig(values, path)) / 1024
+        except KeyError:
+            continue
+    return total
 
 
 def with_labels(pin: ChartPin, values: Mapping[str, Any], labels: Mapping[str, str]) -> dict:
@@ -168,7 +182,10 @@ KUBE_PROMETHEUS_STACK = ChartPin(
     version="88.5.3",
     repo="https://prometheus-community.github.io/helm-charts",
     pods=(
-        ChartPod("prometheus", "StatefulSet", (("prometheus", "prometheusSpec", "resources"), _RELOADER)),
+        ChartPod(
+            "prometheus", "StatefulSet", (("prometheus", "prometheusSpec", "resources"), _RELOADER),
+            storage=(("prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate", "spec", "resources", "requests", "storage"),),
+        ),
         ChartPod(
             "alertmanager", "StatefulSet", (("alertmanager", "alertmanagerSpec", "resources"), _RELOADER),
             enabled=("alertmanager", "enabled"),
@@ -177,7 +194,7 @@ KUBE_PROMETHEUS_STACK = ChartPin(
         ChartPod("admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),)),
         ChartPod(
             "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
-            enabled=("grafana", "enabled"),
+            enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),),
         ),
         ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),)),
         ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),)),
@@ -197,7 +214,12 @@ LOKI = ChartPin(
     chart="loki",
     version="18.11.0",
     repo="https://grafana-community.github.io/helm-charts",
-    pods=(ChartPod("loki", "StatefulSet", (("singleBinary", "resources"),), ("singleBinary", "replicas")),),
+    pods=(
+        ChartPod(
+            "loki", "StatefulSet", (("singleBinary", "resources"),), ("singleBinary", "replicas"),
+            storage=(("singleBinary", "persistence", "size"),),
+        ),
+    ),
     labels=(LabelSlot(("commonLabels",)),),
 )
 

@@ -155,8 +155,16 @@ KEYS: tuple[Key, ...] = (
         "monthlyBudget",
         "string",
         "100",
-        "USD per month: the estimated monthly cost of all requests above this fires the cost alert.",
+        "USD per month the stack may cost: above it, the MonthlyCostOverBudget alert fires (live requests) "
+        "and `tools diff` fails (the estimate: requests on kind, the AWS bill on eks).",
         _decimal(0.01, 10_000_000),
+    ),
+    Key(
+        "maxIncreasePercent",
+        "string",
+        "25",
+        "Largest increase of the estimated monthly cost, in percent of the base, that `tools diff` lets a change make.",
+        _decimal(0, 10_000),
     ),
     Key(
         "alertSlackWebhookUrl",
@@ -396,6 +404,7 @@ def settings_from(values: Mapping[str, Any], stack: str) -> Settings:
             cpu_hourly=float(values["cpuHourlyPrice"]),
             memory_gib_hourly=float(values["memoryGibHourlyPrice"]),
             monthly_budget=float(values["monthlyBudget"]),
+            max_increase_percent=float(values["maxIncreasePercent"]),
         ),
         alerting=Alerting(
             slack_webhook_url=values["alertSlackWebhookUrl"] or None,

@@ -7,6 +7,9 @@ Commands:
   charts [<stack> ...]       render every pinned chart with helm and validate it (exit 3: skipped, no helm/network)
   preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
   bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
+  cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
+  diff --base REF [--stack S ...] [--format text|markdown]
+                             manifest and cost diff against a git ref; exits 1 on the budget guard
 """
 
 from __future__ import annotations
@@ -33,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
     preflight_eks.add_arguments(preflight_parser)
     bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
+    cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
+    cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
+    cost.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    diff = sub.add_parser("diff", help="objects and cost changed against a git ref, per stack")
+    diff.add_argument("--base", required=True, help="git ref to compare with (branch, tag, HEAD~1, ...)")
+    diff.add_argument("--stack", action="append", dest="stacks", help="a stack to diff (repeatable; default: all)")
+    diff.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
 
 
@@ -58,25 +68,52 @@ def main(argv: list[str] | None = None) -> int:
         from tools import charts as chart_check
 
         return chart_check.main(args.stacks or stack_names())
-
-    if args.stack not in stack_names():
-        parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
     if args.command == "policy":
+        if args.stack not in stack_names():
+            parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
         from tools import policycheck
 
         return policycheck.main(args.stack)
     from stacks.settings import ConfigError
     from tools.cliconfig import ConfigRefused
-    from tools.render import render as render_stack
 
+    if args.command != "diff" and args.stack not in stack_names():
+        parser.error(f"unknown stack {args.stack!r}: expected one of {', '.join(stack_names())}")
     try:
-        report = render_stack(args.stack, args.out)
+        return _run(parser, args, stack_names())
     except (ConfigError, ConfigRefused) as err:
         # Only the problem lines, one per problem, as `pulumi up` would stop on them; no traceback.
         print(err, file=sys.stderr)
         return 2
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
+    if args.command == "diff":
+        return _diff(parser, args, known)
+    if args.command == "cost":
+        from tools.cost import estimate_stack, format_estimate
+
+        sys.stdout.write(format_estimate(estimate_stack(args.stack), args.format))
+        return 0
+    from tools.render import render as render_stack
+
+    report = render_stack(args.stack, args.out)
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
+
+
+def _diff(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
+    from tools.diff import format_markdown, format_text, run_diff
+
+    unknown = [s for s in args.stacks or [] if s not in known]
+    if unknown:
+        parser.error(f"unknown stack {unknown[0]!r}: expected one of {', '.join(known)}")
+    diffs = run_diff(args.base, args.stacks)
+    sys.stdout.write((format_markdown if args.format == "markdown" else format_text)(diffs, args.base))
+    problems = [p for d in diffs for p in d.problems]
+    for problem in problems:
+        print(f"budget guard: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -9,129 +9,31 @@ resource counts and requested CPU and memory per namespace at minimum and maximu
 from __future__ import annotations
 
 import json
-import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from components.charts import PINS, chart_footprint
-from components.quota import Totals, pod_totals
+from components.cost.inventory import (  # noqa: F401 - re-exported: tests and tools import them from here
+    HELM_CHART,
+    REDACTED,
+    Rendered,
+    api_version_kind,
+    integral,
+    manifest_of,
+    namespace_requests,
+    redact,
+)
+from components.cost.inventory import collect as collect_declared
+from components.quota import Totals
 from stacks.settings import validate as validate_config
-from tools.mockrun import Registration, Run, run_program, stack_config
-
-HELM_CHART = "kubernetes:helm.sh/v4:Chart"
-REDACTED = "<redacted: secret>"
-_SKIP_PREFIXES = ("pulumi:providers:",)
-
-
-def integral(value: Any) -> Any:
-    """Mocks deliver numbers as floats; Kubernetes wants integers where they are whole.
-    Map keys are sorted too: mocks return them in hash order, which changes between runs and
-    would make two renders of the same program differ."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: integral(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        return [integral(v) for v in value]
-    return value
-
-
-def api_version_kind(type_token: str) -> tuple[str, str] | None:
-    """``kubernetes:apps/v1:Deployment`` -> (``apps/v1``, ``Deployment``); core drops its group."""
-    match = re.fullmatch(r"kubernetes:([^:]+):([A-Za-z0-9]+)", type_token)
-    if not match or type_token == HELM_CHART or "helm.sh" in type_token or "yaml/" in type_token:
-        return None
-    group_version, kind = match.groups()
-    return (group_version.removeprefix("core/"), kind)
-
-
-def redact(value: Any, path: str, secret_paths: list[str]) -> Any:
-    """Replace every value that arrived as a Pulumi secret, so nothing secret is written."""
-    if path in secret_paths:
-        if isinstance(value, dict):
-            return {k: REDACTED for k in value}
-        return REDACTED
-    if isinstance(value, dict):
-        return {k: redact(v, f"{path}/{k}", secret_paths) for k, v in value.items()}
-    return value
-
-
-def manifest_of(reg: Registration) -> dict | None:
-    """The Kubernetes object a registration declares, or None for non-Kubernetes resources."""
-    found = api_version_kind(reg.type)
-    if found is None:
-        return None
-    api_version, kind = found
-    body = {k: v for k, v in reg.inputs.items() if k not in ("apiVersion", "kind")}
-    body = redact(integral(body), "", reg.secret_paths)
-    return {"apiVersion": api_version, "kind": kind, **body}
-
-
-@dataclass(frozen=True)
-class Rendered:
-    objects: list[dict]
-    releases: list[dict]
+from tools.mockrun import Run, run_program, stack_config
 
 
 def collect(run: Run) -> Rendered:
-    objects, releases = [], []
-    for reg in run.registrations:
-        if reg.type == HELM_CHART:
-            inputs = integral(reg.inputs)
-            releases.append(
-                {
-                    "name": reg.name,
-                    "chart": inputs["chart"],
-                    "version": inputs["version"],
-                    "repository": inputs["repositoryOpts"]["repo"],
-                    "namespace": inputs.get("namespace", "default"),
-                    "values": inputs.get("values", {}),
-                }
-            )
-        elif (manifest := manifest_of(reg)) is not None:
-            objects.append(manifest)
-    return Rendered(objects, releases)
-
-
-def _scaled(pod: dict, copies: int) -> Totals:
-    return pod_totals(pod).times(copies)
-
-
-def namespace_requests(rendered: Rendered, nodes: int) -> dict[str, dict[str, Totals]]:
-    """Requests and limits per namespace with workloads at their minimum (declared) and
-    maximum (HPA) replicas; DaemonSets count once per node; charts count from their values."""
-    hpa_max = {
-        (o["metadata"]["namespace"], o["spec"]["scaleTargetRef"]["name"]): o["spec"]["maxReplicas"]
-        for o in rendered.objects
-        if o["kind"] == "HorizontalPodAutoscaler"
-    }
-    out: dict[str, dict[str, Totals]] = defaultdict(lambda: {"min": Totals(), "max": Totals()})
-    for o in rendered.objects:
-        ns, kind = o.get("metadata", {}).get("namespace"), o["kind"]
-        if kind in ("Deployment", "StatefulSet"):
-            pod = o["spec"]["template"]["spec"]
-            low = o["spec"].get("replicas", 1)
-            high = hpa_max.get((ns, o["metadata"]["name"]), low)
-        elif kind == "DaemonSet":
-            pod, low, high = o["spec"]["template"]["spec"], nodes, nodes
-        elif kind == "CronJob":
-            # concurrencyPolicy Forbid: at most one run at a time.
-            pod, low, high = o["spec"]["jobTemplate"]["spec"]["template"]["spec"], 1, 1
-        else:
-            continue
-        out[ns]["min"] += _scaled(pod, low)
-        out[ns]["max"] += _scaled(pod, high)
-    for release in rendered.releases:
-        pin = PINS[release["chart"]]
-        for fp in chart_footprint(pin, release["values"], nodes):
-            pod = Totals(fp.cpu_m, fp.memory_mi).times(fp.copies)
-            out[release["namespace"]]["min"] += pod
-            out[release["namespace"]]["max"] += pod
-    return dict(out)
+    """The Kubernetes objects and Helm releases of a mock run."""
+    return collect_declared(run.registrations)
 
 
 def _figures(t: Totals) -> dict[str, float]:

@@ -13,7 +13,8 @@ HOURS_PER_MONTH = 730  # OpenCost's and the cloud providers' convention for "mon
 
 @dataclass(frozen=True)
 class Pricing:
-    """Unit prices behind the cost panels and the budget alert.
+    """Unit prices behind the cost panels, the budget alert and the cost estimate, and the
+    budget that both the alert and ``tools diff`` hold the stack to.
 
     Defaults are OpenCost's own default prices. Ref:
     https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml (customPricing)
@@ -22,6 +23,8 @@ class Pricing:
     cpu_hourly: float = 0.031611
     memory_gib_hourly: float = 0.004237
     monthly_budget: float = 100.0
+    # The cost diff's second guard: how much a change may raise the estimate (``tools diff``).
+    max_increase_percent: float = 25.0
 
     @property
     def cpu_monthly(self) -> float:

@@ -124,40 +124,69 @@ def budget_pods(product_cores: float) -> list[dict]:
     return [s for pod in pods for s in pod_series(pod, 60)]
 
 
-# Hand computation at the default prices ($0.031611/vCPU-h, $0.004237/GiB-h, 730 h/month):
-#   4 cores:  4 x 0.031611 x 730 = 92.30412;  6 GiB: 6 x 0.004237 x 730 = 18.55806
-#   total 110.86218 USD/month > 100, which Prometheus' humanize prints as "110.9".
-#   3.5 cores: 3.5 x 0.031611 x 730 = 80.766105; + 18.55806 = 99.324165 < 100: silent.
-BUDGET_FIRING_USD = 4 * 0.031611 * 730 + 6 * 0.004237 * 730
-BUDGET_SILENT_USD = 3.5 * 0.031611 * 730 + 6 * 0.004237 * 730
+# Each stack's budget (Pulumi.<stack>.yaml: dev keeps the $100 default; staging and prod set
+# budgets above what their requests cost) and pods that straddle it. Hand computation at the
+# default prices ($0.031611/vCPU-h, $0.004237/GiB-h, 730 h/month), 6 GiB in every case
+# (6 x 0.004237 x 730 = 18.55806):
+#   dev $100:     4 cores:    92.30412 + 18.55806 = 110.86218 > 100, humanize prints "110.9";
+#                 3.5 cores:  80.766105 + 18.55806 = 99.324165 < 100: silent.
+#   staging $150: 6 cores:   138.45618 + 18.55806 = 157.01424 > 150, printed "157";
+#                 5.5 cores: 126.918165 + 18.55806 = 145.476225 < 150: silent.
+#   prod $250:    10.5 cores: 242.298315 + 18.55806 = 260.856375 > 250, printed "260.9";
+#                 10 cores:  230.7603 + 18.55806 = 249.31836 < 250: silent.
+#   eks $450:     19 cores:  438.44457 + 18.55806 = 457.00263 > 450, printed "457";
+#                 18.5 cores: 426.906555 + 18.55806 = 445.464615 < 450: silent.
+# budget_pods adds 2.5 cores to the product-service cores it is given.
+BUDGETS = {
+    # stack: (budget, cores firing, cores silent, USD firing, USD silent, figure printed)
+    "dev": (100, 4.0, 3.5, 110.86218, 99.324165, "110.9"),
+    "staging": (150, 6.0, 5.5, 157.01424, 145.476225, "157"),
+    "prod": (250, 10.5, 10.0, 260.856375, 249.31836, "260.9"),
+    "eks": (450, 19.0, 18.5, 457.00263, 445.464615, "457"),
+}
 
 
-def budget_cases() -> list[AlertCase]:
+def budget_usd(cores: float) -> float:
+    return cores * 0.031611 * 730 + 6 * 0.004237 * 730
+
+
+def budget_cases(stack: str) -> list[AlertCase]:
+    budget, firing, silent, usd, under, printed = BUDGETS[stack]
     return [
-        AlertCase("budget-fires-at-110.86-usd", "MonthlyCostOverBudget", budget_pods(1.5), "40m",
-                  [(FINOPS, {"summary": "Estimated monthly cost is above the $100 budget",
-                             "description": "Requests cost about $110.9 per month at the configured prices."})]),
-        AlertCase("budget-silent-at-99.32-usd", "MonthlyCostOverBudget", budget_pods(1.0), "40m"),
+        AlertCase(f"budget-fires-at-{usd:.2f}-usd", "MonthlyCostOverBudget", budget_pods(firing - 2.5), "40m",
+                  [(FINOPS, {"summary": f"Estimated monthly cost is above the ${budget} budget",
+                             "description": f"Requests cost about ${printed} per month at the configured prices."})]),
+        AlertCase(f"budget-silent-at-{under:.2f}-usd", "MonthlyCostOverBudget", budget_pods(silent - 2.5), "40m"),
     ]
 
 
-CASES = burn_rate_cases() + latency_cases() + crash_loop_cases() + efficiency_cases() + budget_cases()
+CASES = burn_rate_cases() + latency_cases() + crash_loop_cases() + efficiency_cases()
 
 
-def test_the_hand_computed_budget_figures_straddle_the_default_budget():
-    assert BUDGET_FIRING_USD == pytest.approx(110.86218) and f"{BUDGET_FIRING_USD:.4g}" == "110.9"
-    assert BUDGET_SILENT_USD == pytest.approx(99.324165) and BUDGET_SILENT_USD < 100
+def stack_cases(stack: str) -> list[AlertCase]:
+    return CASES + budget_cases(stack)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
+    from tools.cost import stack_settings
+
+    budget, firing, silent, usd, under, printed = BUDGETS[stack]
+    assert stack_settings(stack).pricing.monthly_budget == budget
+    assert budget_usd(firing) == pytest.approx(usd) and f"{budget_usd(firing):.4g}" == printed
+    assert budget_usd(silent) == pytest.approx(under) and under < budget < usd
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_rendered_alert_has_a_firing_and_a_silent_case(stack):
     alerts = {r["alert"] for g in platform_rule_groups(stack) for r in g["rules"] if "alert" in r}
-    assert alerts == {c.alert for c in CASES if c.fires}
-    assert alerts == {c.alert for c in CASES if not c.fires}
+    assert alerts == {c.alert for c in stack_cases(stack) if c.fires}
+    assert alerts == {c.alert for c in stack_cases(stack) if not c.fires}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize(
+    "stack,case", [(s, c) for s in STACKS for c in stack_cases(s)], ids=lambda v: v if isinstance(v, str) else v.id
+)
 def test_alert_behaves_as_written_under_promtool(stack, case, tmp_path):
     result = promtool_test(stack, [case.to_promtool()], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
