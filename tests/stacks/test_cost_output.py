@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.cost.prices import AP_NORTHEAST_2
-from tests.conftest import stack_run
+from tests.conftest import EKS_STACKS, stack_run
 from tools.__main__ import main as cli
 from tools.cost import estimate_run, stack_settings
 
@@ -20,10 +20,10 @@ def test_every_stack_exports_its_estimate_and_it_matches_the_tool(stack, preview
     assert exported["currency"] == "USD" and exported["monthly"] > 0
 
 
-def test_kind_stacks_are_priced_from_their_requests_within_their_budget(stack):
+def test_kind_stacks_are_priced_from_their_requests_within_their_budget(kind_stack):
+    stack = kind_stack
     exported = stack_run(stack, False).outputs["monthlyCostEstimate"]
-    if exported["basis"] != "workload requests":
-        pytest.skip(f"{stack} is priced from its infrastructure")
+    assert exported["basis"] == "workload requests"  # kind has no bill: its requests are priced
     # The render summary's requests at OpenCost's prices: the dev figure is the README's 2.59 vCPU / 6.40 GiB.
     if stack == "dev":
         assert exported["monthly"] == pytest.approx((2.59 * 0.031611 + 6.40 * 0.004237) * 730, abs=0.3)
@@ -37,10 +37,10 @@ def test_tools_cost_prints_each_format(capsys, fmt, marker):
     assert out.startswith(("dev: $", "### dev: $", "{")) and marker in out
 
 
+@pytest.mark.parametrize("stack", EKS_STACKS)
 def test_an_eks_stack_is_priced_from_its_configured_infrastructure_and_beats_the_baseline(stack):
     settings = stack_settings(stack)
-    if settings.eks is None:
-        pytest.skip(f"{stack} runs on kind: no AWS bill")
+    assert settings.eks is not None
     eks, hourly = settings.eks, 730
     s = stack_run(stack, False).outputs["monthlyCostEstimate"]
     assert s["basis"] == "infrastructure" and s["region"] == eks.region and s["unpriced"] == []

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from components.aws.iam import EBS_CSI
-from tests.stacks.test_eks_stack import CONTROLLER, _one, _releases, _up, pytestmark  # noqa: F401 - skip without an eks stack
+from tests.stacks.test_eks_stack import CONTROLLER, _one, _releases, _up
 from tools.mockrun import MOCK_ACCOUNT, MOCK_OIDC_ISSUER
 
 def _irsa_trust(run, role_name):
