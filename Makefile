@@ -48,8 +48,9 @@ test: venv
 render: venv
 	$(PY) -m tools render $(STACK) --out $(OUT)
 
+# The eks stack needs AWS credentials, images and a certificate, not docker and kind.
 preflight: venv
-	$(PY) -m tools preflight
+	$(PY) -m tools preflight $(if $(filter eks,$(STACK)),eks,kind)
 
 .pulumi-state:
 	mkdir -p .pulumi-state
