@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policy.objects import (
+    Report,
     UnknownValueError,
     annotations,
     containers,
@@ -23,7 +24,7 @@ from policy.objects import (
     name_of,
     walk,
 )
-from policy.stack import Report, of_kind, only_on_eks, workloads_of
+from policy.stack import of_kind, only_on_eks, workloads_of
 
 # ``latest`` and the floating ``<env>-latest`` tags (``dev-latest``, ``staging-latest``) move
 # under a running Deployment; a pinned build tag (``prod-63``) or a digest does not.

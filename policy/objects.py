@@ -8,7 +8,7 @@ so everything here tests the abstract types. In a preview a value computed durin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
@@ -24,6 +24,8 @@ _POD_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 WORKLOAD_KINDS = frozenset(_POD_PATHS)
+# How a validate function reports a violation (pulumi-policy's ReportViolation).
+Report = Callable[..., None]
 HELM_CHART_PREFIX = "kubernetes:helm.sh/"
 
 

@@ -9,10 +9,11 @@ A policy's config key ``target`` (``eks`` or ``kind``) overrides the derivation.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policy.objects import (
+    Report,
     get,
     is_chart,
     kind_of,
@@ -23,8 +24,6 @@ from policy.objects import (
     pod_spec,
 )
 from tools.netpol import matches as selector_matches
-
-Report = Callable[..., None]
 
 EKS_CLUSTER_TYPES = frozenset({"eks:index:Cluster", "aws:eks/cluster:Cluster"})
 # Ref: https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces

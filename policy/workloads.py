@@ -7,11 +7,12 @@ policies in ``policy/stack.py``, because one resource alone does not tell the ta
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from components.charts import PINS, chart_footprint
 from policy.objects import (
+    Report,
     containers,
     get,
     is_chart,
@@ -23,7 +24,6 @@ from policy.objects import (
     pod_spec,
 )
 
-Report = Callable[..., None]
 
 COST_LABELS = ("team", "cost-center")
 UTILISATION_RANGE = (10, 95)
