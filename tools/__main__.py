@@ -10,6 +10,8 @@ Commands:
   cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
   diff --base REF [--stack S ...] [--format text|markdown]
                              manifest and cost diff against a git ref; exits 1 on the budget guard
+  drift --stack S --status N --log FILE
+                             the drift workflow's issue bookkeeping for one preview run (exit 1: drift)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-from tools import bootstrap_backend, preflight_eks
+from tools import bootstrap_backend, drift, preflight_eks
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--base", required=True, help="git ref to compare with (branch, tag, HEAD~1, ...)")
     diff.add_argument("--stack", action="append", dest="stacks", help="a stack to diff (repeatable; default: all)")
     diff.add_argument("--format", choices=("text", "markdown"), default="text")
+    drift.add_arguments(sub.add_parser("drift", help="open, update or close the stack's drift issue from a preview run"))
     return parser
 
 
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return preflight.main()
     if args.command == "bootstrap-backend":
         return bootstrap_backend.run(args)
+    if args.command == "drift":
+        return drift.run(args)
 
     from tools.mockrun import stack_names
 
