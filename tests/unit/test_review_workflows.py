@@ -14,7 +14,7 @@ from yamllint.config import YamlLintConfig
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 # The review and deploy workflows of issue 11; ci.yml (make test) belongs to issue 7.
-REVIEW = [ROOT / ".github" / "workflows" / n for n in ("pull-request.yml", "pull-request-comment.yml", "deploy-eks.yml")]
+REVIEW = [ROOT / ".github" / "workflows" / n for n in ("pull-request.yml", "pull-request-comment.yml", "deploy-eks.yml", "drift.yml")]
 LINTED = [*WORKFLOWS, ROOT / "policy" / "PulumiPolicy.yaml", ROOT / ".yamllint.yaml"]
 
 
@@ -124,9 +124,24 @@ def test_eks_is_deployed_from_main_behind_a_protected_environment():
     doc = load("deploy-eks.yml")
     assert doc["on"] == {"push": {"branches": ["main"]}}
     job = doc["jobs"]["up"]
-    assert job["environment"] == "eks"
+    # Issue 19: the environments mirror the stacks; eks is the one cloud stack today.
+    assert job["environment"] == "${{ matrix.stack }}" and job["strategy"]["matrix"]["stack"] == ["eks"]
+    assert job["needs"] == "preview"
     assert doc["concurrency"]["cancel-in-progress"] is False
     pulumi = step_using(doc, "up", "pulumi/actions")["with"]
-    assert (pulumi["command"], pulumi["stack-name"], pulumi["policyPacks"]) == ("up", "eks", "policy")
+    assert (pulumi["command"], pulumi["stack-name"], pulumi["policyPacks"]) == ("up", "${{ matrix.stack }}", "policy")
     aws = step_using(doc, "up", "aws-actions/configure-aws-credentials")["with"]
     assert aws["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+def test_a_merge_previews_every_stack_before_eks_is_deployed():
+    doc = load("deploy-eks.yml")
+    preview = doc["jobs"]["preview"]
+    stacks = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+    assert sorted(preview["strategy"]["matrix"]["stack"]) == stacks
+    offline = next(s for s in preview["steps"] if "tools render" in s.get("run", ""))
+    assert '.venv/bin/python -m tools policy "$STACK"' in offline["run"] and "if" not in offline
+    pulumi = step_using(doc, "preview", "pulumi/actions")
+    assert pulumi["if"] == "steps.gate.outputs.run == 'true'" and pulumi["with"]["command"] == "preview"
+    aws = step_using(doc, "preview", "aws-actions/configure-aws-credentials")["with"]
+    assert aws["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
