@@ -283,10 +283,21 @@ CLUSTER_AUTOSCALER = ChartPin(
     labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
 )
 
+# Chart 1.21.1 ships external-dns v0.21.0 (appVersion), the newest chart release.
+# Ref: https://github.com/kubernetes-sigs/external-dns/blob/external-dns-helm-chart-1.21.1/charts/external-dns/Chart.yaml
+EXTERNAL_DNS = ChartPin(
+    chart="external-dns",
+    version="1.21.1",
+    repo="https://kubernetes-sigs.github.io/external-dns/",
+    pods=(ChartPod("external-dns", "Deployment", (("resources",),)),),
+    # commonLabels go on every object (templates/_helpers.tpl "external-dns.labels"), podLabels on the pod.
+    labels=(LabelSlot(("commonLabels",)), LabelSlot(("podLabels",))),
+)
+
 PINS: dict[str, ChartPin] = {
     p.chart: p
     for p in (
         INGRESS_NGINX, KUBE_PROMETHEUS_STACK, LOKI, ALLOY, JAEGER, METRICS_SERVER, OPENCOST,
-        AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER,
+        AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS,
     )
 }

@@ -27,11 +27,12 @@ from components.aws.specs import (
     alb_controller_values,
     autoscaler_values,
     ecr_registry,
+    external_dns_values,
     nlb_annotations,
     storage_class_spec,
     subnet_plan,
 )
-from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, helm_release
+from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
 from components.manifests import owner_labels
 from components.observability import addons
 from components.observability.prometheus import GRAFANA_SERVICE
@@ -136,6 +137,7 @@ def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, 
             app_nodes=eks.app_nodes,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
+            viewer_principals=eks.viewer_principals,
             tags=tags,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
@@ -204,6 +206,26 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
     return alb
 
 
+def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provider, k8s_provider, tags):
+    """external-dns, when the stack has a hosted zone: every Ingress host under ``domain`` gets
+    its alias record in that zone, and keeps it when the ALB is re-created. Its IRSA role may
+    change only that zone's records under ``domain``. With ``certificateArn`` and no zone the
+    program cannot reach DNS; the README lists the records to create."""
+    if not eks.hosted_zone_id:
+        return None
+    role = irsa("external-dns", iam.EXTERNAL_DNS, cluster, provider, iam.external_dns_policy(eks.hosted_zone_id, eks.domain), tags)
+    return helm_release(
+        "external-dns",
+        EXTERNAL_DNS,
+        KUBE_SYSTEM,
+        external_dns_values(
+            settings.cluster_name, eks.region, eks.hosted_zone_id, eks.domain, role.arn, iam.EXTERNAL_DNS.service_account
+        ),
+        pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
+        labels=ADDON_LABELS,
+    )
+
+
 def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
     """Grafana and the Jaeger UI behind the same ALB group as Trip Currency and CloudMart
     (whose components declare their own Ingresses from the platform data)."""
@@ -248,6 +270,7 @@ def build(settings: Settings) -> dict[str, object]:
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
     apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
     public_routes(names, platform, apps, alb, k8s_provider)
+    public_dns(settings, eks, cluster, provider, k8s_provider, tags)
     urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}
     return {
         "clusterName": settings.cluster_name,

@@ -130,6 +130,7 @@ class EksSettings:
     hosted_zone_id: str | None
     certificate_arn: str | None
     admin_principals: tuple[str, ...]
+    viewer_principals: tuple[str, ...]
     ecr_keep_images: int
 
 
@@ -152,6 +153,7 @@ def eks_settings(values: Mapping[str, Any]) -> EksSettings:
         hosted_zone_id=values["hostedZoneId"] or None,
         certificate_arn=values["certificateArn"] or None,
         admin_principals=_csv(values["adminPrincipalArns"]),
+        viewer_principals=_csv(values["viewerPrincipalArns"]),
         ecr_keep_images=values["ecrKeepImages"],
     )
 

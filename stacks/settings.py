@@ -257,6 +257,14 @@ KEYS: tuple[Key, ...] = (
         "eks: comma-separated IAM role/user ARNs given cluster-admin access entries.",
         eks_config.check_principals,
     ),
+    Key(
+        "viewerPrincipalArns",
+        "string",
+        "",
+        "eks: comma-separated IAM role/user ARNs given read-only access entries (AmazonEKSAdminViewPolicy), "
+        "e.g. the CI preview role that runs the drift check.",
+        eks_config.check_principals,
+    ),
     Key("ecrKeepImages", "integer", 30, "eks: images each ECR repository keeps (lifecycle policy).", _int_between(1, 1000)),
 )
 

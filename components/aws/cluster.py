@@ -27,13 +27,17 @@ LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 # created here first, the group keeps a month (audit logs grow fast).
 LOG_RETENTION_DAYS = 30
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Read every resource, Secrets included: what `pulumi preview --refresh` reads back.
+# Ref: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
 
 
 @dataclass(frozen=True)
 class EksClusterArgs:
     """``addon_versions`` maps vpc-cni, coredns and kube-proxy to versions resolved by
     ``aws.eks.get_addon_version`` for ``version``. ``admin_principals`` get cluster-admin
-    access entries (authentication mode API: no aws-auth ConfigMap)."""
+    access entries (authentication mode API: no aws-auth ConfigMap); ``viewer_principals`` get
+    read-only ones (the CI role that previews and checks drift)."""
 
     name: str
     version: str
@@ -45,6 +49,7 @@ class EksClusterArgs:
     app_nodes: NodeGroupSizes
     addon_versions: dict[str, pulumi.Input[str]]
     admin_principals: tuple[str, ...] = ()
+    viewer_principals: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,15 +120,19 @@ def cluster_args(args: EksClusterArgs) -> dict:
     ``gp3-encrypted`` comes from the EBS CSI driver instead.
     """
     entries = {
-        f"admin-{i}": eks.AccessEntryArgs(
+        f"{role}-{i}": eks.AccessEntryArgs(
             principal_arn=arn,
             access_policies={
-                "admin": eks.AccessPolicyAssociationArgs(
-                    policy_arn=ADMIN_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
+                role: eks.AccessPolicyAssociationArgs(
+                    policy_arn=policy, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
                 )
             },
         )
-        for i, arn in enumerate(args.admin_principals)
+        for role, policy, principals in (
+            ("admin", ADMIN_POLICY, args.admin_principals),
+            ("viewer", VIEW_POLICY, args.viewer_principals),
+        )
+        for i, arn in enumerate(principals)
     }
     versions = args.addon_versions
     return {

@@ -116,6 +116,32 @@ def autoscaler_policy(cluster_name: str) -> dict:
     }
 
 
+def external_dns_policy(zone_id: str, domain: str) -> dict:
+    """external-dns on one hosted zone: change and read records of that zone only, and only
+    names under ``domain``; listing zones is the one call AWS authorises only on ``*``.
+    Ref: https://github.com/kubernetes-sigs/external-dns/blob/v0.21.0/docs/tutorials/aws.md (IAM
+    permissions, narrowed to one zone as its "Further improvements" advise, and its ABAC example);
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html"""
+    zone = f"arn:aws:route53:::hostedzone/{zone_id}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["route53:ChangeResourceRecordSets"],
+                "Resource": [zone],
+                "Condition": {
+                    "ForAllValues:StringLike": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [domain, f"*.{domain}"],
+                    }
+                },
+            },
+            {"Effect": "Allow", "Action": ["route53:ListResourceRecordSets", "route53:ListTagsForResources"], "Resource": [zone]},
+            {"Effect": "Allow", "Action": ["route53:ListHostedZones"], "Resource": ["*"]},
+        ],
+    }
+
+
 def service_trust_policy(service: str) -> dict:
     return {
         "Version": "2012-10-17",
@@ -134,3 +160,4 @@ NODE_POLICIES = (
 EBS_CSI = ServiceAccountRole("ebs-csi", "kube-system", "ebs-csi-controller-sa", (MANAGED + "service-role/AmazonEBSCSIDriverPolicy",))
 ALB_CONTROLLER = ServiceAccountRole("alb-controller", "kube-system", "aws-load-balancer-controller")
 AUTOSCALER = ServiceAccountRole("cluster-autoscaler", "kube-system", "cluster-autoscaler")
+EXTERNAL_DNS = ServiceAccountRole("external-dns", "kube-system", "external-dns")

@@ -119,6 +119,11 @@ def irsa_annotation(role_arn: Any) -> dict[str, Any]:
 
 CONTROLLER_RESOURCES = Resources(100, 128, 500, 256)
 AUTOSCALER_RESOURCES = Resources(100, 300, 500, 600)
+EXTERNAL_DNS_RESOURCES = Resources(25, 64, 100, 128)
+# TXT ownership records go under the name they own, with the record type in the prefix: the
+# only form that keeps the apex domain's TXT record inside its own zone.
+# Ref: https://github.com/kubernetes-sigs/external-dns/blob/v0.21.0/docs/registry/txt.md
+EXTERNAL_DNS_TXT_PREFIX = "extdns-%{record_type}."
 # The system node group carries this label; the add-on controllers run there.
 SYSTEM_SELECTOR = {"role": "system"}
 
@@ -157,6 +162,36 @@ def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_acc
         "rbac": {"serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)}},
         "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False},
         "resources": AUTOSCALER_RESOURCES.to_k8s(),
+        "nodeSelector": SYSTEM_SELECTOR,
+    }
+
+
+def external_dns_values(cluster_name: str, region: str, zone_id: str, domain: str, role_arn: Any, service_account: str) -> dict:
+    """external-dns chart values (1.21.1, external-dns v0.21.0): alias records in the one hosted
+    zone for every host of the platform's Ingresses under ``domain``.
+
+    - ``policy: sync``: records follow the Ingresses, so a host removed from the code, or an ALB
+      re-created under a new name, is corrected in the zone without a click. The TXT registry
+      (owner ``cluster_name``) limits deletes to records this cluster created: the certificate's
+      validation records and anything else in the zone are never touched. ``upsert-only`` would
+      leave a removed host pointing at a load balancer that no longer serves it.
+    - ``--zone-id-filter`` and ``--aws-zone-type=public``: only the configured zone, even if the
+      role could see others; ``domainFilters``: only names under the stack's domain.
+    - Sources: Ingresses only (every public name is an Ingress host; Services carry none).
+    Ref: https://github.com/kubernetes-sigs/external-dns/blob/external-dns-helm-chart-1.21.1/charts/external-dns/values.yaml
+    and docs/tutorials/aws.md at v0.21.0."""
+    return {
+        "provider": {"name": "aws"},
+        "sources": ["ingress"],
+        "policy": "sync",
+        "registry": "txt",
+        "txtOwnerId": cluster_name,
+        "txtPrefix": EXTERNAL_DNS_TXT_PREFIX,
+        "domainFilters": [domain],
+        "extraArgs": ["--aws-zone-type=public", f"--zone-id-filter={zone_id}"],
+        "env": [{"name": "AWS_DEFAULT_REGION", "value": region}],
+        "serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)},
+        "resources": EXTERNAL_DNS_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
     }
 

@@ -77,6 +77,7 @@ BAD = [
         f'{P}certificateArn must be in {P}awsRegion ap-northeast-2, the ALB\'s region (got a certificate in "us-east-1")',
     ),
     (_eks(adminPrincipalArns="admin"), f'{P}adminPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "admin")'),
+    (_eks(viewerPrincipalArns="ci-preview"), f'{P}viewerPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "ci-preview")'),
     (_eks(ecrKeepImages="0"), f'{P}ecrKeepImages must be an integer from 1 to 1000 (got "0")'),
     (_eks(tripImageTag="latest"), f'{P}tripImageTag must be a pinned image tag such as prod-63 (letters, digits, \'_\', \'.\', \'-\'; not "latest") (got "latest")'),
 ]
