@@ -20,10 +20,12 @@ def platform_rule_groups(stack: str) -> list[dict]:
     return rule["spec"]["groups"]
 
 
-def promtool_test(stack: str, tests: list[dict], folder: Path):
-    """Write the rendered rules, the recording rules and a unit-test file; run promtool."""
+def promtool_test(stack: str, tests: list[dict], folder: Path, groups: list[dict] | None = None):
+    """Write the rendered rules (``groups`` instead, when given: those of another setting of
+    ``stack``), the recording rules and a unit-test file; run promtool."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / RULE_FILES[0]).write_text(yaml.safe_dump({"groups": platform_rule_groups(stack)}, sort_keys=False))
+    groups = platform_rule_groups(stack) if groups is None else groups
+    (folder / RULE_FILES[0]).write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
     (folder / RULE_FILES[1]).write_text(yaml.safe_dump({"groups": RECORDING_RULE_GROUPS}, sort_keys=False))
     doc = {"rule_files": list(RULE_FILES), "evaluation_interval": "1m", "tests": tests}
     (folder / "test.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=1000))
