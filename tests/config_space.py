@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,11 @@ class Setting:
     stack: str
     overrides: tuple[tuple[str, Any], ...] = ()
     contexts: tuple[str, ...] = ()
+    label: str = field(default="", compare=False)  # a short name for test ids and the table
+
+    @property
+    def name(self) -> str:
+        return self.label or self.stack
 
     def config(self) -> tuple[dict[str, str], list[str]]:
         """Config as the CLI hands it to the program (``tools.mockrun.stack_config``)."""
@@ -57,8 +62,8 @@ class Setting:
         return self.stack + (f" + {', '.join(shown)}" if shown else "")
 
 
-def setting(stack: str, contexts: tuple[str, ...] = (), **overrides: Any) -> Setting:
-    return Setting(stack, tuple(sorted(overrides.items())), contexts)
+def setting(stack: str, contexts: tuple[str, ...] = (), label: str = "", **overrides: Any) -> Setting:
+    return Setting(stack, tuple(sorted(overrides.items())), contexts, label)
 
 
 class Result:
@@ -126,12 +131,13 @@ def render(s: Setting) -> Result:
 # --- Settings shared by the walk and the cost quantities ---------------------------------
 ADMIN = "arn:aws:iam::123456789012:role/walk-admin"
 VIEWER = "arn:aws:iam::123456789012:role/walk-viewer"
-CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f0e0d0c-0b0a-4090-8070-605040302010"
+CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/0f0e0d0c-0b0a-4090-8070-605040302010"
 SLACK_URL = "https://hooks.slack.com/services/T0WALK/B0WALK/walkwalkwalk"
 
 # Every kind key but target, profile and kubeContext, at a non-default value, in one dev render.
 DEV_WALK = setting(
     "dev",
+    label="dev-walk",
     kindWorkers=3,
     cpuHourlyPrice="0.05",
     memoryGibHourlyPrice="0.01",
@@ -147,11 +153,12 @@ DEV_WALK = setting(
     tripImageTag="walk-7",
 )
 # An existing cluster's context instead of a new kind cluster.
-DEV_CONTEXT = setting("dev", contexts=("walk-context",), kubeContext="walk-context")
-# The eks keys at non-default values, with a new certificate validated in hostedZoneId's zone.
+DEV_CONTEXT = setting("dev", label="dev-context", contexts=("walk-context",), kubeContext="walk-context")
+# The eks keys at non-default values, with a new certificate validated in hostedZoneId's zone
+# (in the region with price data, so that the estimate prices every line).
 EKS_WALK = setting(
     "eks",
-    awsRegion="us-west-2",
+    label="eks-walk",
     vpcCidr="10.20.0.0/18",
     availabilityZones=2,
     natGateways="per-az",
@@ -167,10 +174,11 @@ EKS_WALK = setting(
     viewerPrincipalArns=VIEWER,
     ecrKeepImages=12,
 )
-# An issued certificate and no hosted zone: nothing in Route 53, no external-dns.
-EKS_CERTIFICATE = setting("eks", certificateArn=CERTIFICATE, hostedZoneId="")
+# Another region, with an issued certificate there and no hosted zone: nothing in Route 53,
+# no external-dns.
+EKS_CERTIFICATE = setting("eks", label="eks-certificate", awsRegion="us-west-2", certificateArn=CERTIFICATE, hostedZoneId="")
 # One gateway per zone, everything else as committed (the issue's $43.07 vs $129.21).
-EKS_NAT_PER_AZ = setting("eks", natGateways="per-az")
+EKS_NAT_PER_AZ = setting("eks", label="eks-nat-per-az", natGateways="per-az")
 
 
 def table() -> str:
@@ -187,7 +195,7 @@ def table() -> str:
         overrides = dict(entry.setting.overrides)
         value = overrides[key] if key in overrides else entry.setting.config()[0][f"{PROJECT}:{key}"]
         shown = "[secret]" if isinstance(value, Secret) else value
-        lines.append(f"| `{key}` | {entry.setting.stack} | `{shown}` | {entry.asserts} |")
+        lines.append(f"| `{key}` | {entry.setting.name} | `{shown}` | {entry.asserts} |")
     covered = sum(1 for k in declared if k in WALK)
     lines.append(f"\n{covered} of {len(declared)} declared keys covered.")
     return "\n".join(lines)

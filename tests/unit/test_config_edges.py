@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from stacks.settings import KEYS_BY_NAME, PROJECT, ConfigError, validate
-from tests.config_space import CERTIFICATE, declared_keys
+from tests.config_space import declared_keys
 from tools.cliconfig import Secret
 from tools.mockrun import ConfigRefused, stack_config
 
@@ -136,7 +136,7 @@ EDGES: dict[str, Bounded | Enum | Form] = {
     "nodeMaxSize": ints(1, 50, stack="eks", nodeMinSize=0, nodeDesiredSize=1),
     "domain": Form("walk.example.org", "Walk.Example", "a lowercase DNS domain such as 2025teamproject.store (or empty)", stack="eks"),
     "hostedZoneId": Form("Z0WALKZONE42", "zone-1", "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty)", stack="eks"),
-    "certificateArn": Form(CERTIFICATE, "arn:aws:acm:ap-northeast-2:123456789012:cert/x",
+    "certificateArn": Form("arn:aws:acm:ap-northeast-2:123456789012:certificate/0f0e0d0c-0b0a-4090-8070-605040302010", "arn:aws:acm:ap-northeast-2:123456789012:cert/x",
                            "an ACM certificate ARN, arn:aws:acm:<region>:<account>:certificate/<id> (or empty)", stack="eks"),
     "adminPrincipalArns": Form("arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:user/b", "arn:aws:iam::123:role/a", PRINCIPALS, stack="eks"),
     "viewerPrincipalArns": Form("arn:aws:iam::123456789012:role/ci-preview", "arn:aws:sts::123456789012:role/x", PRINCIPALS, stack="eks"),

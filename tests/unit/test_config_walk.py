@@ -311,14 +311,14 @@ def _trip_image_tag(r, tmp_path):
 
 
 # --- eks only ---------------------------------------------------------------------------
-@walk("awsRegion", EKS_WALK)
+@walk("awsRegion", EKS_CERTIFICATE)
 def _region(r, tmp_path):
-    """the AWS provider, the ALB controller, the Cluster Autoscaler, external-dns and the output use us-west-2"""
+    """the AWS provider, the ALB controller, the Cluster Autoscaler and the output use us-west-2; the estimate says it has no prices there"""
     assert {p.inputs["region"] for p in r.of_type("pulumi:providers:aws")} == {"us-west-2"}
     assert r.release("aws-load-balancer-controller")["values"]["region"] == "us-west-2"
     assert r.release("cluster-autoscaler")["values"]["awsRegion"] == "us-west-2"
-    assert {"name": "AWS_DEFAULT_REGION", "value": "us-west-2"} in r.release("external-dns")["values"]["env"]
     assert r.run.outputs["region"] == "us-west-2"
+    assert r.run.outputs["monthlyCostEstimate"]["unpriced"] == ["AWS infrastructure in us-west-2"]
 
 
 @walk("kubernetesVersion", setting("eks"), sole_value=True)
