@@ -19,6 +19,7 @@ architecture, and used from there. Every problem is one line on stderr and exit 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import platform
@@ -133,7 +134,7 @@ def download(url: str, dest: Path, manual: str, urlopen: Callable = urllib.reque
     try:
         with urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
             shutil.copyfileobj(response, out)
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
         dest.unlink(missing_ok=True)
         reason = getattr(error, "reason", error)
         raise ToolchainError(f"could not download {url} ({reason}): check the network, or install it yourself: {manual}") from None
