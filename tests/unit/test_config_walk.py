@@ -12,7 +12,9 @@ several keys are walked on one render, each by its own assertion.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,7 @@ from tests.config_space import (
     render,
     setting,
 )
-from tests.engines.promtool import promtool_test
+from tests.engines.promtool import Case, run_cases
 from tests.engines.series import MIB, Pod, pod_series
 from tests.engines.test_finops_queries import PODS, SELECTED, dashboard_targets
 from tools.diff import budget_problems
@@ -52,7 +54,7 @@ WALK_FILE = "tests/unit/test_config_walk.py"
 class Walk:
     key: str
     setting: Setting
-    check: Callable[[Result, Path], None]
+    check: Callable[[Result], None]
     sole_value: bool = False  # the key accepts one value only: it is walked at that value
 
     @property
@@ -64,9 +66,9 @@ WALK: dict[str, Walk] = {}
 
 
 def walk(key: str, on: Setting, sole_value: bool = False):
-    """Register the decorated ``check(result, tmp_path)`` as the walk of ``key`` on ``on``."""
+    """Register the decorated ``check(result)`` as the walk of ``key`` on ``on``."""
 
-    def register(check: Callable[[Result, Path], None]):
+    def register(check: Callable[[Result], None]):
         assert key not in WALK, f"{key} is walked twice in {WALK_FILE}"
         assert check.__doc__, f"the walk of {key} needs a docstring: it is the table's assertion"
         WALK[key] = Walk(key, on, check, sole_value)
@@ -117,21 +119,29 @@ def platform_groups(r: Result) -> list[dict]:
     return rule["spec"]["groups"]
 
 
-def promtool_ok(r: Result, tests: list[dict], tmp_path: Path) -> None:
-    result = promtool_test(r.setting.stack, tests, tmp_path, groups=platform_groups(r))
-    assert result.returncode == 0, result.stdout + result.stderr
+@functools.cache
+def price_outcomes(s: Setting) -> dict[str, tuple[bool, str]]:
+    """The price and budget cases on ``s``'s rendered rules, in one promtool process."""
+    r = render(s)
+    cases = {name: Case(platform_groups(r), tests) for name, tests in (("panel", _cost_panel_tests(r)), ("budget", _budget_tests()))}
+    return run_cases(cases, Path(tempfile.mkdtemp(prefix="config-walk-")))
+
+
+def promtool_ok(r: Result, case: str) -> None:
+    ok, report = price_outcomes(r.setting)[case]
+    assert ok, report
 
 
 # --- kind and both targets --------------------------------------------------------------
 @walk("target", setting("eks"))
-def _target(r, tmp_path):
+def _target(r):
     """eks declares an EKS cluster and its node groups, and no kind cluster"""
     assert r.of_type("eks:index:Cluster") and r.of_type("eks:index:ManagedNodeGroup")
     assert not r.of_type("command:local:Command")
 
 
 @walk("profile", setting("staging"))
-def _profile(r, tmp_path):
+def _profile(r):
     """staging: Trip Currency's APIs and frontend run the profile's replicas in trip-service-staging"""
     want = PROFILES["staging"].trip
     names = {"service-currency", "service-history", "service-ranking", "service-frontend"}
@@ -142,7 +152,7 @@ def _profile(r, tmp_path):
 
 
 @walk("clusterName", setting("dev"))
-def _cluster_name(r, tmp_path):
+def _cluster_name(r):
     """the kind cluster is created and deleted under the name, and the output says it"""
     (command,) = r.of_type("command:local:Command")
     assert "kind create cluster --name cloud-platform-dev " in command.inputs["create"]
@@ -151,7 +161,7 @@ def _cluster_name(r, tmp_path):
 
 
 @walk("kubeContext", DEV_CONTEXT)
-def _kube_context(r, tmp_path):
+def _kube_context(r):
     """no kind cluster is created; the Kubernetes provider uses the context"""
     assert not r.of_type("command:local:Command")
     providers = [p.inputs for p in r.of_type("pulumi:providers:kubernetes")]
@@ -160,13 +170,13 @@ def _kube_context(r, tmp_path):
 
 
 @walk("kindWorkers", DEV_WALK)
-def _kind_workers(r, tmp_path):
+def _kind_workers(r):
     """the kind cluster config has 3 worker nodes beside the control plane"""
     roles = [n["role"] for n in kind_cluster(r)["nodes"]]
     assert roles.count("worker") == 3 and roles.count("control-plane") == 1
 
 
-def _cost_panel_at_configured_prices(r: Result, tmp_path: Path) -> None:
+def _cost_panel_tests(r: Result) -> list[dict]:
     """The FinOps dashboard's cost panel, evaluated by promtool, prices requests at the
     configured $/vCPU-h and $/GiB-h (0.05 and 0.01, not OpenCost's defaults)."""
     cpu, mem = r.settings.pricing.cpu_hourly, r.settings.pricing.memory_gib_hourly
@@ -179,15 +189,14 @@ def _cost_panel_at_configured_prices(r: Result, tmp_path: Path) -> None:
     want = {'{namespace="cloudmart"}': monthly(0.375, 384 * MIB), '{namespace="trip-service-dev"}': monthly(0.125, 256 * MIB)}
     assert want['{namespace="cloudmart"}'] == pytest.approx(16.425)
     expr = dashboard_targets(r.rendered.objects)[("Estimated Monthly Cost by Namespace", "A")].replace("$namespace", SELECTED)
-    test = {
+    return [{
         "interval": "1m",
         "input_series": [s for pod in PODS for s in pod_series(pod, 60)],
         "promql_expr_test": [{"expr": expr, "eval_time": "30m", "exp_samples": [{"labels": k, "value": v} for k, v in want.items()]}],
-    }
-    promtool_ok(r, [test], tmp_path)
+    }]
 
 
-def _budget_alert_at_configured_prices(r: Result, tmp_path: Path) -> None:
+def _budget_tests() -> list[dict]:
     """MonthlyCostOverBudget, under promtool, prices at the configured prices against the
     configured $123: 2.25 cores and 6 GiB cost 2.25 x 0.05 x 730 + 6 x 0.01 x 730 = $125.93
     (fires); 2 cores cost $116.80 (silent, though above the default $100 budget). At the
@@ -209,36 +218,36 @@ def _budget_alert_at_configured_prices(r: Result, tmp_path: Path) -> None:
         {"interval": "1m", "input_series": pods(2.0),
          "alert_rule_test": [{"eval_time": "40m", "alertname": "MonthlyCostOverBudget", "exp_alerts": []}]},
     ]
-    promtool_ok(r, tests, tmp_path)
+    return tests
 
 
 @walk("cpuHourlyPrice", DEV_WALK)
-def _cpu_price(r, tmp_path):
+def _cpu_price(r):
     """promtool: the FinOps dashboard's cost panel and the budget alert price CPU at $0.05/vCPU-h"""
-    _cost_panel_at_configured_prices(r, tmp_path / "panel")
-    _budget_alert_at_configured_prices(r, tmp_path / "alert")
+    promtool_ok(r, "panel")
+    promtool_ok(r, "budget")
     assert r.run.outputs["monthlyCostEstimate"]["prices"]["cpuHourly"] == 0.05
 
 
 @walk("memoryGibHourlyPrice", DEV_WALK)
-def _memory_price(r, tmp_path):
+def _memory_price(r):
     """promtool: the FinOps dashboard's cost panel and the budget alert price memory at $0.01/GiB-h"""
-    _cost_panel_at_configured_prices(r, tmp_path / "panel")
-    _budget_alert_at_configured_prices(r, tmp_path / "alert")
+    promtool_ok(r, "panel")
+    promtool_ok(r, "budget")
     assert r.run.outputs["monthlyCostEstimate"]["prices"]["memoryGibHourly"] == 0.01
 
 
 @walk("monthlyBudget", DEV_WALK)
-def _monthly_budget(r, tmp_path):
+def _monthly_budget(r):
     """promtool: MonthlyCostOverBudget fires at $125.93 and not at $116.80; tools diff refuses $124, not $122"""
-    _budget_alert_at_configured_prices(r, tmp_path)
+    promtool_ok(r, "budget")
     (problem,) = budget_problems("dev", None, 124.0, r.settings)
     assert "exceeds cloud-platform:monthlyBudget ($123.00)" in problem
     assert budget_problems("dev", None, 122.0, r.settings) == []
 
 
 @walk("maxIncreasePercent", DEV_WALK)
-def _max_increase(r, tmp_path):
+def _max_increase(r):
     """tools diff refuses a rise of 11% (limit 10%), accepts 9%"""
     (problem,) = budget_problems("dev", 100.0, 111.0, r.settings)
     assert "more than cloud-platform:maxIncreasePercent (10%)" in problem
@@ -246,7 +255,7 @@ def _max_increase(r, tmp_path):
 
 
 @walk("alertSlackWebhookUrl", DEV_WALK)
-def _slack(r, tmp_path):
+def _slack(r):
     """critical-alerts and platform-team post to Slack with the URL read from the receivers Secret"""
     path = "/etc/alertmanager/secrets/alertmanager-receivers/slack-webhook-url"
     for name in ("critical-alerts", "platform-team"):
@@ -256,26 +265,26 @@ def _slack(r, tmp_path):
 
 
 @walk("alertEmailTo", DEV_WALK)
-def _email_to(r, tmp_path):
+def _email_to(r):
     """default and critical-alerts e-mail the recipient"""
     assert {x["name"] for x in alertmanager(r)["receivers"] if x.get("email_configs")} == {"default", "critical-alerts"}
     assert {c["to"] for c in email_configs(r)} == {"oncall@example.com"}
 
 
 @walk("alertEmailFrom", DEV_WALK)
-def _email_from(r, tmp_path):
+def _email_from(r):
     """alert e-mail is sent from, and authenticates as, the sender"""
     assert {(c["from"], c["auth_username"]) for c in email_configs(r)} == {("alerts@example.com", "alerts@example.com")}
 
 
 @walk("alertSmtpSmarthost", DEV_WALK)
-def _smarthost(r, tmp_path):
+def _smarthost(r):
     """alert e-mail goes through smtp.example.com:2525"""
     assert {c["smarthost"] for c in email_configs(r)} == {"smtp.example.com:2525"}
 
 
 @walk("alertSmtpPassword", DEV_WALK)
-def _smtp_password(r, tmp_path):
+def _smtp_password(r):
     """the password reaches Alertmanager only through the receivers Secret's file"""
     path = "/etc/alertmanager/secrets/alertmanager-receivers/smtp-password"
     assert {c["auth_password_file"] for c in email_configs(r)} == {path}
@@ -284,7 +293,7 @@ def _smtp_password(r, tmp_path):
 
 
 @walk("opencost", DEV_WALK)
-def _opencost(r, tmp_path):
+def _opencost(r):
     """an OpenCost release reads the platform's Prometheus and prices at 730 h x the configured prices"""
     values = r.release("opencost")["values"]["opencost"]
     assert values["prometheus"]["internal"]["serviceName"] == "kube-prometheus-stack-prometheus"
@@ -294,7 +303,7 @@ def _opencost(r, tmp_path):
 
 
 @walk("finopsDemo", DEV_WALK)
-def _finops_demo(r, tmp_path):
+def _finops_demo(r):
     """the namespaces production, staging and development are declared, each with its Deployment"""
     demo = {"production", "staging", "development"}
     assert demo <= {o["metadata"]["name"] for o in r.objects("Namespace")}
@@ -302,7 +311,7 @@ def _finops_demo(r, tmp_path):
 
 
 @walk("tripImageTag", DEV_WALK)
-def _trip_image_tag(r, tmp_path):
+def _trip_image_tag(r):
     """every korgosu/* image (Deployments and the ingestor CronJob) is tagged walk-7"""
     containers = [c for o in r.objects("Deployment") for c in o["spec"]["template"]["spec"]["containers"]]
     containers += [c for o in r.objects("CronJob") for c in o["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]]
@@ -312,7 +321,7 @@ def _trip_image_tag(r, tmp_path):
 
 # --- eks only ---------------------------------------------------------------------------
 @walk("awsRegion", EKS_CERTIFICATE)
-def _region(r, tmp_path):
+def _region(r):
     """the AWS provider, the ALB controller, the Cluster Autoscaler and the output use us-west-2; the estimate says it has no prices there"""
     assert {p.inputs["region"] for p in r.of_type("pulumi:providers:aws")} == {"us-west-2"}
     assert r.release("aws-load-balancer-controller")["values"]["region"] == "us-west-2"
@@ -322,7 +331,7 @@ def _region(r, tmp_path):
 
 
 @walk("kubernetesVersion", setting("eks"), sole_value=True)
-def _kubernetes_version(r, tmp_path):
+def _kubernetes_version(r):
     """the cluster runs 1.35 and every add-on version is looked up for 1.35"""
     (cluster,) = r.of_type("eks:index:Cluster")
     assert cluster.inputs["version"] == "1.35"
@@ -331,7 +340,7 @@ def _kubernetes_version(r, tmp_path):
 
 
 @walk("vpcCidr", EKS_WALK)
-def _vpc_cidr(r, tmp_path):
+def _vpc_cidr(r):
     """the VPC is 10.20.0.0/18 and every subnet lies inside it"""
     import ipaddress
 
@@ -343,7 +352,7 @@ def _vpc_cidr(r, tmp_path):
 
 
 @walk("availabilityZones", EKS_WALK)
-def _zones(r, tmp_path):
+def _zones(r):
     """2 zones: one public and one private subnet in each, and the node groups span both"""
     subnets = [s.inputs for s in r.of_type("aws:ec2/subnet:Subnet")]
     for public in (True, False):
@@ -353,7 +362,7 @@ def _zones(r, tmp_path):
 
 
 @walk("natGateways", EKS_NAT_PER_AZ)
-def _nat(r, tmp_path):
+def _nat(r):
     """per-az: one NAT gateway with its Elastic IP in each of the 3 public subnets"""
     gateways = [g.inputs for g in r.of_type("aws:ec2/natGateway:NatGateway")]
     publics = [s.name for s in r.of_type("aws:ec2/subnet:Subnet") if s.inputs["mapPublicIpOnLaunch"]]
@@ -362,39 +371,39 @@ def _nat(r, tmp_path):
 
 
 @walk("systemNodes", EKS_WALK)
-def _system_nodes(r, tmp_path):
+def _system_nodes(r):
     """the system node group is fixed at 3 nodes (min = desired = max)"""
     scaling = node_group(r, "system")["scalingConfig"]
     assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == (3, 3, 3)
 
 
 @walk("nodeInstanceTypes", EKS_WALK)
-def _instance_types(r, tmp_path):
+def _instance_types(r):
     """the application node group runs t3.large and t3a.large"""
     assert node_group(r, "app")["instanceTypes"] == ["t3.large", "t3a.large"]
 
 
 @walk("nodeCapacityType", EKS_WALK)
-def _capacity_type(r, tmp_path):
+def _capacity_type(r):
     """the application node group is SPOT; the system group stays ON_DEMAND"""
     assert (node_group(r, "app")["capacityType"], node_group(r, "system")["capacityType"]) == ("SPOT", "ON_DEMAND")
 
 
 @walk("nodeMinSize", EKS_WALK)
-def _min_size(r, tmp_path):
+def _min_size(r):
     """the application node group's scalingConfig.minSize is 2"""
     assert node_group(r, "app")["scalingConfig"]["minSize"] == 2
 
 
 @walk("nodeDesiredSize", EKS_WALK)
-def _desired_size(r, tmp_path):
+def _desired_size(r):
     """the application node group's desiredSize is 5; the cost model and tools render count 3 + 5 nodes"""
     assert node_group(r, "app")["scalingConfig"]["desiredSize"] == 5
     assert infra.Found.of(r.run.registrations, r.rendered).desired_nodes() == 3 + 5 == node_count(r.values)
 
 
 @walk("nodeMaxSize", EKS_WALK)
-def _max_size(r, tmp_path):
+def _max_size(r):
     """the application node group's maxSize is 7, and the cost model's maximum counts 7 of its nodes"""
     assert node_group(r, "app")["scalingConfig"]["maxSize"] == 7
     groups = infra.Found.of(r.run.registrations, r.rendered).node_groups
@@ -402,7 +411,7 @@ def _max_size(r, tmp_path):
 
 
 @walk("domain", EKS_WALK)
-def _domain(r, tmp_path):
+def _domain(r):
     """the ALB hosts, the certificate's names and external-dns's domain filter are under walk.example.org"""
     hosts = {rule["host"] for o in alb_ingresses(r) for rule in o["spec"]["rules"]}
     assert hosts == {"walk.example.org", "grafana.walk.example.org", "jaeger.walk.example.org"}
@@ -412,7 +421,7 @@ def _domain(r, tmp_path):
 
 
 @walk("hostedZoneId", EKS_WALK)
-def _hosted_zone(r, tmp_path):
+def _hosted_zone(r):
     """the certificate's validation records go into Z0WALKZONE42, and external-dns may only touch that zone"""
     records = [x.inputs for x in r.of_type("aws:route53/record:Record")]
     assert len(records) == 3 and {x["zoneId"] for x in records} == {"Z0WALKZONE42"}
@@ -420,7 +429,7 @@ def _hosted_zone(r, tmp_path):
 
 
 @walk("certificateArn", EKS_CERTIFICATE)
-def _certificate(r, tmp_path):
+def _certificate(r):
     """no certificate or DNS record is created; every ALB Ingress serves the given certificate"""
     assert not r.of_type("aws:acm/certificate:Certificate") and not r.of_type("aws:route53/record:Record")
     arns = {o["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] for o in alb_ingresses(r)}
@@ -439,19 +448,19 @@ def _access_entries(r: Result) -> dict[str, set[str]]:
 
 
 @walk("adminPrincipalArns", EKS_WALK)
-def _admins(r, tmp_path):
+def _admins(r):
     """the principal gets a cluster-wide AmazonEKSClusterAdminPolicy access entry"""
     assert _access_entries(r)[ADMIN] == {"AmazonEKSClusterAdminPolicy"}
 
 
 @walk("viewerPrincipalArns", EKS_WALK)
-def _viewers(r, tmp_path):
+def _viewers(r):
     """the principal gets a read-only AmazonEKSAdminViewPolicy access entry, and nothing more"""
     assert _access_entries(r)[VIEWER] == {"AmazonEKSAdminViewPolicy"}
 
 
 @walk("ecrKeepImages", EKS_WALK)
-def _ecr_keep(r, tmp_path):
+def _ecr_keep(r):
     """every ECR repository's lifecycle policy keeps the last 12 images"""
     policies = [json.loads(p.inputs["policy"]) for p in r.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")]
     assert len(policies) == len(r.of_type("aws:ecr/repository:Repository")) >= 1
@@ -463,7 +472,7 @@ DECLARED = declared_keys()
 
 
 @pytest.mark.parametrize("key", list(DECLARED))
-def test_key_acts_as_its_description_says(key, tmp_path):
+def test_key_acts_as_its_description_says(key):
     entry = WALK.get(key)
     if entry is None:
         pytest.fail(
@@ -479,7 +488,7 @@ def test_key_acts_as_its_description_says(key, tmp_path):
         assert value == default
     else:
         assert value != default, f"the walk of {key} renders {entry.setting.describe()}, where {key} keeps its default {default!r}"
-    entry.check(result, tmp_path)
+    entry.check(result)
 
 
 def test_the_walk_names_only_declared_keys():
