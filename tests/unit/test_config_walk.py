@@ -414,9 +414,11 @@ def _max_size(r):
 def _domain(r):
     """the ALB hosts, the certificate's names and external-dns's domain filter are under walk.example.org"""
     hosts = {rule["host"] for o in alb_ingresses(r) for rule in o["spec"]["rules"]}
-    assert hosts == {"walk.example.org", "grafana.walk.example.org", "jaeger.walk.example.org"}
+    assert "walk.example.org" in hosts and all(h == "walk.example.org" or h.endswith(".walk.example.org") for h in hosts)
     (cert,) = r.of_type("aws:acm/certificate:Certificate")
-    assert {cert.inputs["domainName"], *cert.inputs["subjectAlternativeNames"]} == hosts
+    assert cert.inputs["domainName"] == "walk.example.org"
+    assert hosts <= {cert.inputs["domainName"], *cert.inputs["subjectAlternativeNames"]}
+    assert all(n.endswith(".walk.example.org") for n in cert.inputs["subjectAlternativeNames"])
     assert r.release("external-dns")["values"]["domainFilters"] == ["walk.example.org"]
 
 
@@ -433,7 +435,7 @@ def _certificate(r):
     """no certificate or DNS record is created; every ALB Ingress serves the given certificate"""
     assert not r.of_type("aws:acm/certificate:Certificate") and not r.of_type("aws:route53/record:Record")
     arns = {o["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] for o in alb_ingresses(r)}
-    assert arns == {CERTIFICATE} and len(alb_ingresses(r)) >= 4
+    assert arns == {CERTIFICATE} and len(alb_ingresses(r)) >= 2
     assert r.run.outputs["certificateArn"] == CERTIFICATE
 
 
