@@ -4,6 +4,7 @@ recording rules they build on (``kps_recording_rules.py``)."""
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 
 from tests.conftest import rendered
 from tests.engines.kps_recording_rules import RECORDING_RULE_GROUPS
-from tests.engines.tool import run
+from tests.engines.tool import require, run
 
 RULE_FILES = ("platform-rules.yaml", "kps-recording-rules.yaml")
 
@@ -60,8 +61,10 @@ def run_cases(cases: dict[str, Case], folder: Path) -> dict[str, tuple[bool, str
         doc = {"rule_files": files, "evaluation_interval": case.evaluation_interval, "tests": case.tests}
         (folder / name).write_text(yaml.safe_dump(doc, sort_keys=False, width=1000))
         names[name] = case_id
-    result = run("promtool", "test", "rules", *names, cwd=folder)
-    log = result.stdout + result.stderr
+    # One stream, so that each file's errors stay in its ``Unit Testing:`` section.
+    log = subprocess.run(
+        [require("promtool"), "test", "rules", *names], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300
+    ).stdout
     marks = list(_SECTION.finditer(log))
     out = {}
     for i, mark in enumerate(marks):
