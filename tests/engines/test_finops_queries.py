@@ -68,12 +68,7 @@ EXPECTED: dict[tuple[str, str], dict[str, float]] = {
 
 def finops_targets(stack: str) -> dict[tuple[str, str], str]:
     """(title prefix, refId) -> expr of every target of the rendered dashboard ConfigMap."""
-    return dashboard_targets(rendered(stack).objects)
-
-
-def dashboard_targets(objects: list[dict]) -> dict[tuple[str, str], str]:
-    """``finops_targets`` of any rendered object list (another setting of a stack)."""
-    (cm,) = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "finops-dashboard"]
+    (cm,) = [o for o in rendered(stack).objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "finops-dashboard"]
     dashboard = json.loads(cm["data"]["finops-dashboard.json"])
     out = {}
     for panel in dashboard["panels"]:

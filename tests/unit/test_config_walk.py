@@ -43,7 +43,7 @@ from tests.config_space import (
 )
 from tests.engines.promtool import Case, run_cases
 from tests.engines.series import MIB, Pod, pod_series
-from tests.engines.test_finops_queries import PODS, SELECTED, dashboard_targets
+from tests.engines.test_finops_queries import PODS, SELECTED
 from tools.diff import budget_problems
 from tools.render import node_count
 
@@ -112,6 +112,15 @@ def email_configs(r: Result) -> list[dict]:
 
 def alb_ingresses(r: Result) -> list[dict]:
     return [o for o in r.objects("Ingress") if o["spec"].get("ingressClassName") == "alb"]
+
+
+def cost_panel_expr(r: Result) -> str:
+    """The query of the FinOps dashboard's "Estimated Monthly Cost by Namespace" panel."""
+    (cm,) = r.objects("ConfigMap", "finops-dashboard")
+    panels = json.loads(cm["data"]["finops-dashboard.json"])["panels"]
+    (panel,) = [p for p in panels if p["title"].startswith("Estimated Monthly Cost by Namespace")]
+    (target,) = panel["targets"]
+    return target["expr"]
 
 
 def platform_groups(r: Result) -> list[dict]:
@@ -188,7 +197,7 @@ def _cost_panel_tests(r: Result) -> list[dict]:
     # cloudmart: (0.375 x 0.05 + 0.375 GiB x 0.01) x 730 = 16.425; trip-service-dev: 6.3875
     want = {'{namespace="cloudmart"}': monthly(0.375, 384 * MIB), '{namespace="trip-service-dev"}': monthly(0.125, 256 * MIB)}
     assert want['{namespace="cloudmart"}'] == pytest.approx(16.425)
-    expr = dashboard_targets(r.rendered.objects)[("Estimated Monthly Cost by Namespace", "A")].replace("$namespace", SELECTED)
+    expr = cost_panel_expr(r).replace("$namespace", SELECTED)
     return [{
         "interval": "1m",
         "input_series": [s for pod in PODS for s in pod_series(pod, 60)],
