@@ -204,6 +204,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         ),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -213,6 +214,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     return alb
 
@@ -234,6 +236,7 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
         ),
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
 
 

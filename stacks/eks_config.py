@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.aws.specs import ARCHES, BASE_POOL, SPOT_POOL, NodeGroupSpec
+from components.cost.assumptions import USAGE_DEFAULTS, Assumptions, parse_usage
 from components.cost.instances import INSTANCE_TYPES
 
 PROJECT = "cloud-platform"
@@ -72,38 +73,11 @@ RENAMED = {
     "nodeDesiredSize": f"{PROJECT}:spotDesiredSize (and {PROJECT}:baseDesiredSize)",
     "nodeMaxSize": f"{PROJECT}:spotMaxSize (and {PROJECT}:baseMaxSize)",
 }
-# Monthly usage the estimate assumes (costAssumptions overrides each by name).
-COST_ASSUMPTIONS = {
-    "natGb": 100.0,  # GB through the NAT gateway: image pulls, Docker Hub and API calls
-    "logGb": 10.0,  # GB of control-plane logs ingested (five log types, audit included)
-    "albLcu": 1.0,  # average ALB capacity units
-    "nlbLcu": 1.0,  # average NLB capacity units
-    "crossAzGb": 50.0,  # GB between zones (each GB billed out and in)
-    "ecrGb": 5.0,  # GB of images kept in ECR
-    "hostedZones": 1.0,  # Route 53 hosted zones
-    "dnsQueriesMillions": 1.0,  # Route 53 standard queries, millions
-}
-
-
-def parse_cost_assumptions(v: str) -> dict[str, float]:
-    """``natGb=200, logGb=5`` over the defaults; raises ValueError naming the bad pair."""
-    out = dict(COST_ASSUMPTIONS)
-    for pair in _csv(v):
-        name, sep, number = (part.strip() for part in pair.partition("="))
-        if not sep or name not in COST_ASSUMPTIONS:
-            raise ValueError(pair)
-        value = float(number)
-        if not 0 <= value <= 1_000_000:
-            raise ValueError(pair)
-        out[name] = value
-    return out
-
-
 def check_cost_assumptions(v: str) -> str | None:
     try:
-        parse_cost_assumptions(v)
+        parse_usage(v)
     except ValueError:
-        return "name=number pairs separated by commas, names among " + ", ".join(COST_ASSUMPTIONS) + " (or empty)"
+        return "name=number pairs separated by commas, names among " + ", ".join(USAGE_DEFAULTS) + " (or empty)"
     return None
 
 
@@ -218,8 +192,7 @@ class EksSettings:
     az_count: int
     nat_per_az: bool
     node_groups: tuple[NodeGroupSpec, ...]
-    spot_discount_percent: float
-    cost_assumptions: dict[str, float]
+    cost: Assumptions
     domain: str
     hosted_zone_id: str | None
     certificate_arn: str | None
@@ -247,8 +220,7 @@ def eks_settings(values: Mapping[str, Any]) -> EksSettings:
             )
             for pool in POOLS
         ),
-        spot_discount_percent=float(values["spotDiscountPercent"]),
-        cost_assumptions=parse_cost_assumptions(values["costAssumptions"]),
+        cost=Assumptions(float(values["spotDiscountPercent"]), parse_usage(values["costAssumptions"])),
         domain=values["domain"],
         hosted_zone_id=values["hostedZoneId"] or None,
         certificate_arn=values["certificateArn"] or None,

@@ -2,7 +2,7 @@
 a node leaves to pods (allocatable). No Pulumi import.
 
 - vCPU, memory and architecture: the EC2 instance type pages (general purpose: t3, t3a, t4g,
-  m5, m5a, m6i, m6a, m7i, m6g, m7g; compute: c6g, c7g; memory: r6g, r7g).
+  m5, m5a, m6i, m6a, m7i, m6g, m7g; compute: c5, c5a, c6i, c6a, c7i, c6g, c7g; memory: r6g, r7g).
   Ref: https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html
 - ENIs and IPv4 addresses per ENI: ``nodeadm/internal/kubelet/instance-info.jsonl`` of
   awslabs/amazon-eks-ami (commit 81fec2e8, 2026-07-23), the table EKS's own node bootstrap reads.
@@ -90,6 +90,11 @@ INSTANCE_TYPES: dict[str, InstanceType] = {
         _t("m6g.xlarge", 4, 16, "arm64", 4, 15),
         _t("m7g.large", 2, 8, "arm64", 3, 10),
         _t("m7g.xlarge", 4, 16, "arm64", 4, 15),
+        _t("c5.large", 2, 4, "amd64", 3, 10),
+        _t("c5a.large", 2, 4, "amd64", 3, 10),
+        _t("c6i.large", 2, 4, "amd64", 3, 10),
+        _t("c6a.large", 2, 4, "amd64", 3, 10),
+        _t("c7i.large", 2, 4, "amd64", 3, 10),
         _t("c6g.large", 2, 4, "arm64", 3, 10),
         _t("c7g.large", 2, 4, "arm64", 3, 10),
         _t("r6g.large", 2, 16, "arm64", 3, 10),

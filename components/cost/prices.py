@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.cost.assumptions import DEFAULT_SPOT_DISCOUNT_PERCENT
+
 HOURS_PER_MONTH = 730  # AWS's and OpenCost's convention for a month
 
 _BILLS = "public 2026 Seoul bills (issue 11's starting figures)"
@@ -45,6 +47,14 @@ class AwsPrices:
     alb: Price
     nlb: Price
     kms_key: Price
+    alb_lcu: Price
+    nlb_lcu: Price
+    logs_ingested_gb: Price
+    logs_stored_gb: Price
+    cross_az_gb: Price
+    ecr_gb_month: Price
+    route53_zone: Price
+    route53_million_queries: Price
 
 
 # Seoul on-demand Linux prices per hour. Only t3.medium is backed by 2026 Seoul bills; the
@@ -63,6 +73,7 @@ ON_DEMAND: dict[str, Price] = {
             ("m6i.large", 0.118), ("m6i.xlarge", 0.236), ("m6a.large", 0.1062), ("m6a.xlarge", 0.2124),
             ("m7i.large", 0.1239), ("m7i.xlarge", 0.2478),
             ("m6g.large", 0.094), ("m6g.xlarge", 0.188), ("m7g.large", 0.1), ("m7g.xlarge", 0.2),
+            ("c5.large", 0.096), ("c5a.large", 0.086), ("c6i.large", 0.096), ("c6a.large", 0.0864), ("c7i.large", 0.1008),
             ("c6g.large", 0.077), ("c7g.large", 0.0889), ("r6g.large", 0.1216), ("r7g.large", 0.1296),
         )
     },
@@ -70,7 +81,6 @@ ON_DEMAND: dict[str, Price] = {
 # Spot prices move every few minutes and differ per zone: the estimate applies one stated
 # discount (``spotDiscountPercent``) to the on-demand price. Check it with
 # `aws ec2 describe-spot-price-history --instance-types m5.large --region ap-northeast-2`.
-DEFAULT_SPOT_DISCOUNT_PERCENT = 60.0
 
 
 def spot_price(on_demand: Price, discount_percent: float) -> Price:
@@ -100,6 +110,16 @@ AP_NORTHEAST_2 = AwsPrices(
     nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); plus NLCUs", "2026-11-28", False),
     # Ref: https://aws.amazon.com/kms/pricing/ ("Each AWS KMS key that you create in KMS costs $1/month")
     kms_key=Price(1.0, "key-month", "AWS KMS pricing page", "2026-11-28", True),
+    # Usage prices (issue 16). None of these was read from an AWS page in this session.
+    alb_lcu=Price(0.008, "hour", "us-east-1 ALB LCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
+    nlb_lcu=Price(0.006, "hour", "us-east-1 NLB NLCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
+    logs_ingested_gb=Price(0.76, "GB", "CloudWatch Logs standard ingestion, Seoul, as recalled; not confirmed", "2026-12-07", False),
+    logs_stored_gb=Price(0.0314, "GB-month", "CloudWatch Logs storage, Seoul, as recalled; not confirmed", "2026-12-07", False),
+    # $0.01/GB in each direction between zones of a region.
+    cross_az_gb=Price(0.02, "GB", "EC2 data transfer between AZs, $0.01/GB each way, as recalled; not confirmed", "2026-12-07", False),
+    ecr_gb_month=Price(0.10, "GB-month", "ECR storage $0.10/GB-month (the figure the README used before); not confirmed", "2026-12-07", False),
+    route53_zone=Price(0.50, "zone-month", "Route 53 hosted zone (first 25) as recalled; not confirmed", "2026-12-07", False),
+    route53_million_queries=Price(0.40, "million", "Route 53 standard queries as recalled; not confirmed", "2026-12-07", False),
 )
 
 REGIONS: dict[str, AwsPrices] = {AP_NORTHEAST_2.region: AP_NORTHEAST_2}

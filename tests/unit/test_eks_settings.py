@@ -119,8 +119,8 @@ def test_good_variants_are_accepted():
     base, spot = eks.node_groups
     assert spot.instance_types == ("t4g.large", "m6g.large", "m7g.large") and spot.ami_type == "AL2023_ARM_64_STANDARD"
     assert base.instance_types == ("m7g.large",) and base.arch == "arm64"
-    assert eks.cost_assumptions["natGb"] == 250 and eks.cost_assumptions["logGb"] == 2 and eks.cost_assumptions["albLcu"] == 1
-    assert eks.spot_discount_percent == 55.5
+    assert eks.cost.usage["natGb"] == 250 and eks.cost.usage["logGb"] == 2 and eks.cost.usage["albLcu"] == 1
+    assert eks.cost.spot_discount_percent == 55.5
     assert eks.nat_per_az
     assert len(eks.admin_principals) == 2
 
