@@ -104,10 +104,10 @@ AP_NORTHEAST_2 = AwsPrices(
     # the $0.005/h figure itself was read from third-party pages quoting it for all regions).
     public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01)", "2026-11-28", False),
     gp3_gb_month=Price(0.0912, "GB-month", _BILLS, "2026-11-28", False),
-    # LCUs are traffic-dependent and left out; the hourly figure is the us-east-1 one and was not
-    # confirmed for Seoul (a third-party page gives $0.0243/h for Tokyo).
-    alb=Price(0.0225, "hour", f"{_BILLS}; plus LCUs (not estimated)", "2026-11-28", False),
-    nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); plus NLCUs", "2026-11-28", False),
+    # The hourly figure is the us-east-1 one and was not confirmed for Seoul (a third-party page
+    # gives $0.0243/h for Tokyo); capacity units are priced from costAssumptions (alb_lcu below).
+    alb=Price(0.0225, "hour", f"{_BILLS}; LCUs are their own line", "2026-11-28", False),
+    nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); NLCUs are their own line", "2026-11-28", False),
     # Ref: https://aws.amazon.com/kms/pricing/ ("Each AWS KMS key that you create in KMS costs $1/month")
     kms_key=Price(1.0, "key-month", "AWS KMS pricing page", "2026-11-28", True),
     # Usage prices (issue 16). None of these was read from an AWS page in this session.
