@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from components.charts import PINS, chart_footprint
 from components.cost.instances import INSTANCE_TYPES, InstanceType
+from components.quota import pod_totals
 
 # EKS's managed add-ons run pods the program does not render. Requests as the add-ons' default
 # manifests set them (CoreDNS: 2 replicas of 100m/70Mi; kube-proxy: 100m per node; aws-node:
@@ -209,9 +211,6 @@ def _tolerations(items: Sequence[dict]) -> tuple[tuple[str, str, str, str], ...]
 
 def workload_pods(rendered, at_max: bool) -> list[PodSet]:
     """The rendered pods (objects and chart footprints), at declared replicas or HPA maximum."""
-    from components.charts import PINS, chart_footprint  # the chart table imports Pulumi
-    from components.quota import pod_totals
-
     hpa_max = {
         (o["metadata"]["namespace"], o["spec"]["scaleTargetRef"]["name"]): o["spec"]["maxReplicas"]
         for o in rendered.objects

@@ -1,8 +1,10 @@
-"""AWS infrastructure a stack declares, priced per month, and the seeds' naive EKS baseline.
+"""AWS infrastructure a stack declares, priced per month (nodes as the capacity model packs
+them, usage from stated assumptions), what keeps billing after destroy, and the naive baseline.
 
 Read from the type tokens the eks stack registers (inputs in Pulumi's camelCase names):
 ``eks:index:Cluster``, ``eks:index:ManagedNodeGroup`` (``instanceTypes``, ``capacityType``,
-``scalingConfig {minSize, desiredSize, maxSize}``, ``diskSize``), ``aws:ec2/natGateway:NatGateway``,
+``scalingConfig {minSize, desiredSize, maxSize}``, ``labels``, ``taints``, ``diskSize`` or the
+launch template's root volume), ``aws:ec2/natGateway:NatGateway``,
 ``aws:ec2/eip:Eip``, ``aws:kms/key:Key``; and from the Kubernetes objects the AWS Load Balancer
 Controller turns into load balancers: one ALB per ``alb.ingress.kubernetes.io/group.name`` (an
 Ingress without a group gets its own), one NLB per LoadBalancer Service annotated

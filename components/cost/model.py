@@ -7,8 +7,10 @@ Two parts, never added together:
   nothing, and these are the figures the ``MonthlyCostOverBudget`` alert prices.
 - **infrastructure** (eks): the AWS bill, itemised by the type tokens the eks stack registers
   (control plane, node groups and their volumes, NAT gateways, public IPv4, ALBs per
-  ``group.name``, NLBs per ``external`` LoadBalancer Service, gp3 claims, KMS keys). Workloads run
-  on the nodes, so the bill is the estimate and the workload figure is its allocation.
+  ``group.name``, NLBs per ``external`` LoadBalancer Service, gp3 claims, KMS keys) and the
+  stated usage. Node counts come from bin-packing the rendered pods onto the groups
+  (``capacity``), at declared replicas and at every HPA's maximum. Workloads run on the nodes,
+  so the bill is the estimate and the workload figure is its allocation.
 
 ``estimate`` is the one computation: ``tools cost``/``tools diff`` call it on a mock run, and
 the program calls it on its own declarations for the ``monthlyCostEstimate`` output.
