@@ -55,6 +55,7 @@ def levers(declared: Sequence[DeclaredLike], current: Estimate, pricing: Pricing
         return estimate(current.stack, variant(declared), pricing, 1, region, assumptions).monthly[0]
 
     packed = sum(r.billed_nodes for r in current.capacity[0].groups)
+    base_type = next((r.group.instance_type for r in current.capacity[0].groups if r.group.pool == "base"), "?")
     disks = {g.name: g.disk_gb for g in infra.Found.of(declared, collect(declared)).node_groups}
     disk_gb = max(disks.values(), default=infra.DEFAULT_DISK_GB)
     nat = prices.nat_gateway.monthly + prices.public_ipv4.monthly
@@ -65,9 +66,9 @@ def levers(declared: Sequence[DeclaredLike], current: Estimate, pricing: Pricing
               bill(lambda d: _groups(d, "spot", capacityType="ON_DEMAND")) - now,
               "a Spot reclaim takes a node with 2 minutes' notice: replicas are spread over zones and nodes with a PDB, "
               "and prefer Spot but may fall back on base room"),
-        Lever("Base group right-sized (t3a.medium, CPU-bound) instead of seed 004's t3.medium", True,
+        Lever(f"Base group on {base_type} (its requests are CPU-bound) instead of seed 004's t3.medium", True,
               bill(lambda d: _groups(d, "base", instanceTypes=["t3.medium"])) - now,
-              "t3a is AMD; burstable: sustained CPU above the baseline is billed as unlimited credits"),
+              "t3/t3a are burstable: sustained CPU above their baseline is billed as unlimited credits"),
         Lever("Nodes in private subnets: no public IPv4 per node (eksctl's default has one)", True,
               packed * prices.public_ipv4.monthly, "nodes reach the internet through the NAT gateway only"),
         Lever(f"{disk_gb} GB gp3 root volumes instead of eksctl's 80 GB", True,
