@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from components.cost.assumptions import USAGE_DEFAULTS
 from stacks.settings import KEYS_BY_NAME, PROJECT, ConfigError, validate
 from tests.config_space import declared_keys
 from tools.cliconfig import Secret
@@ -42,6 +43,8 @@ class Bounded:
     write: Callable[[Any], Any] = str
     stack: str = "dev"
     context: dict[str, Any] = field(default_factory=dict)
+    # The exact line for lo-1 when a rule between keys sets the lower bound above the key's own.
+    low_line: str | None = None
 
     def inside(self) -> list:
         return [self.write(self.lo), self.write(self.hi)]
@@ -59,6 +62,7 @@ class Enum:
     form: str | None
     stack: str = "dev"
     context: dict[str, Any] = field(default_factory=dict)
+    per_value: dict[Any, dict[str, Any]] = field(default_factory=dict)  # context for one value only
 
     def inside(self) -> list:
         return list(self.values)
@@ -88,8 +92,11 @@ def price(lo: str, hi: str) -> Bounded:
     return Bounded(Decimal(lo), Decimal(hi), f"a decimal number from {lo} to {hi}", Decimal("0.01"))
 
 
-def ints(lo: int, hi: int, stack: str = "dev", **context: Any) -> Bounded:
-    return Bounded(lo, hi, f"an integer from {lo} to {hi}", stack=stack, context=context)
+def ints(lo: int, hi: int, stack: str = "dev", low_line: str | None = None, own_lo: int | None = None, **context: Any) -> Bounded:
+    """``lo``..``hi`` accepted; ``own_lo``: the key's own lower bound, when a rule between
+    keys (``low_line``) raises it to ``lo``."""
+    form = f"an integer from {lo if own_lo is None else own_lo} to {hi}"
+    return Bounded(lo, hi, form, stack=stack, context=context, low_line=low_line)
 
 
 def one_of(*values: str, wrong: str, stack: str = "dev", **context: Any) -> Enum:
@@ -98,6 +105,7 @@ def one_of(*values: str, wrong: str, stack: str = "dev", **context: Any) -> Enum
 
 BOOLEAN = Enum((True, False), "yes", None)
 DNS_LABEL = "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
+INSTANCE_TYPES_FORM = "comma-separated EC2 instance types, such as t3.medium"
 PRINCIPALS = "comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty)"
 
 EDGES: dict[str, Bounded | Enum | Form] = {
@@ -128,12 +136,23 @@ EDGES: dict[str, Bounded | Enum | Form] = {
     "vpcCidr": Bounded(16, 20, "a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16", write=lambda n: f"10.0.0.0/{n}", stack="eks"),
     "availabilityZones": ints(2, 3, stack="eks"),
     "natGateways": one_of("single", "per-az", wrong="per-zone", stack="eks"),
-    "systemNodes": ints(1, 5, stack="eks"),
-    "nodeInstanceTypes": Form("t3.large,m6i.xlarge", "t3.large,,Large", "comma-separated EC2 instance types, such as t3.medium", stack="eks"),
-    "nodeCapacityType": one_of("ON_DEMAND", "SPOT", wrong="spot", stack="eks"),
-    "nodeMinSize": ints(0, 50, stack="eks", nodeDesiredSize=50, nodeMaxSize=50),
-    "nodeDesiredSize": ints(1, 50, stack="eks", nodeMinSize=0, nodeMaxSize=50),
-    "nodeMaxSize": ints(1, 50, stack="eks", nodeMinSize=0, nodeDesiredSize=1),
+    "baseInstanceTypes": Form("t3.xlarge", "t3.large,,Large", INSTANCE_TYPES_FORM, stack="eks"),
+    "spotInstanceTypes": Form("m5.large,m5a.large,m6i.large", "m5.large,M5A", INSTANCE_TYPES_FORM, stack="eks"),
+    "baseArch": Enum(("amd64", "arm64"), "x86_64", "one of amd64, arm64", "eks", per_value={"arm64": {"baseInstanceTypes": "t4g.large"}}),
+    "spotArch": Enum(("amd64", "arm64"), "aarch64", "one of amd64, arm64", "eks",
+                     per_value={"arm64": {"spotInstanceTypes": "m6g.large,m7g.large,t4g.large"}}),
+    # The base group hosts controllers and stateful pods: at least 1 node, by a rule between keys.
+    "baseMinSize": ints(1, 50, "eks", own_lo=0, baseDesiredSize=50, baseMaxSize=50,
+                        low_line=f"{P}baseMinSize must be at least 1: stateful pods and controllers run only there (got 0)"),
+    "baseDesiredSize": ints(1, 50, "eks", own_lo=0, baseMinSize=1, baseMaxSize=50,
+                            low_line=f"{P}baseDesiredSize must lie between {P}baseMinSize and {P}baseMaxSize (got min 1, desired 0, max 50)"),
+    "baseMaxSize": ints(1, 50, "eks", baseMinSize=1, baseDesiredSize=1),
+    "spotMinSize": ints(0, 50, "eks", spotDesiredSize=50, spotMaxSize=50),
+    "spotDesiredSize": ints(0, 50, "eks", spotMinSize=0, spotMaxSize=50),
+    "spotMaxSize": ints(1, 50, "eks", spotMinSize=0, spotDesiredSize=0),
+    "spotDiscountPercent": price("0", "90"),
+    "costAssumptions": Form("natGb=250,logGb=20", "natGb=lots",
+                            "name=number pairs separated by commas, names among " + ", ".join(USAGE_DEFAULTS) + " (or empty)", stack="eks"),
     "domain": Form("walk.example.org", "Walk.Example", "a lowercase DNS domain such as 2025teamproject.store (or empty)", stack="eks"),
     "hostedZoneId": Form("Z0WALKZONE42", "zone-1", "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty)", stack="eks"),
     "certificateArn": Form("arn:aws:acm:ap-northeast-2:123456789012:certificate/0f0e0d0c-0b0a-4090-8070-605040302010", "arn:aws:acm:ap-northeast-2:123456789012:cert/x",
@@ -190,9 +209,12 @@ def test_edge(key, value, accepted):
             "(Bounded for a bounded value, Enum for a choice, Form otherwise)",
             pytrace=False,
         )
-    lines = refusal(edge.stack, key, value, edge.context)
+    context = {**edge.context, **getattr(edge, "per_value", {}).get(value, {})}
+    lines = refusal(edge.stack, key, value, context)
     if accepted:
         assert lines == [], f"{key} = {_id(value)} is inside its bounds but was refused: {lines}"
+    elif isinstance(edge, Bounded) and edge.low_line and value == edge.outside()[0]:
+        assert lines == [edge.low_line]
     else:
         assert lines == [expected_line(key, edge.form, value)]
 
@@ -201,9 +223,10 @@ def test_every_integer_and_decimal_key_is_tried_at_its_bounds():
     declared = declared_keys()
     decimals = {k.name for k in KEYS_BY_NAME.values() if k.kind == "string" and k.check and "decimal number" in (k.check("x") or "")}
     bounded = {k for k, d in declared.items() if d["type"] == "integer"} | decimals
-    assert decimals == {"cpuHourlyPrice", "memoryGibHourlyPrice", "monthlyBudget", "maxIncreasePercent"}
+    assert {"cpuHourlyPrice", "memoryGibHourlyPrice", "monthlyBudget", "maxIncreasePercent"} <= decimals
     assert not {k for k in bounded if not isinstance(EDGES.get(k), Bounded)}
 
 
 def test_edges_name_only_declared_keys():
-    assert not set(EDGES) - set(declared_keys()), f"{EDGES_FILE} has edges for keys Pulumi.yaml no longer declares"
+    stale = sorted(set(EDGES) - set(declared_keys()))
+    assert not stale, f"{EDGES_FILE} has edges for keys Pulumi.yaml no longer declares: {', '.join(stale)}"

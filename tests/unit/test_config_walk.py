@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.cost import infra
+from components.cost.prices import AP_NORTHEAST_2
 from components.profiles import PROFILES
 from stacks.settings import KEYS_BY_NAME
 from tests.config_space import (
@@ -45,7 +45,6 @@ from tests.engines.promtool import Case, run_cases
 from tests.engines.series import MIB, Pod, pod_series
 from tests.engines.test_finops_queries import PODS, SELECTED
 from tools.diff import budget_problems
-from tools.render import node_count
 
 WALK_FILE = "tests/unit/test_config_walk.py"
 
@@ -83,8 +82,8 @@ def kind_cluster(r: Result) -> dict:
     return yaml.safe_load(command.inputs["stdin"])
 
 
-def node_group(r: Result, role: str) -> dict:
-    (group,) = [g.inputs for g in r.of_type("eks:index:ManagedNodeGroup") if g.inputs["labels"]["role"] == role]
+def node_group(r: Result, pool: str) -> dict:
+    (group,) = [g.inputs for g in r.of_type("eks:index:ManagedNodeGroup") if g.inputs["labels"]["cloud-platform/pool"] == pool]
     return group
 
 
@@ -379,44 +378,49 @@ def _nat(r):
     assert len({g["allocationId"] for g in gateways}) == len(r.of_type("aws:ec2/eip:Eip")) == 3
 
 
-@walk("systemNodes", EKS_WALK)
-def _system_nodes(r):
-    """the system node group is fixed at 3 nodes (min = desired = max)"""
-    scaling = node_group(r, "system")["scalingConfig"]
-    assert (scaling["minSize"], scaling["desiredSize"], scaling["maxSize"]) == (3, 3, 3)
+def _pool_walk(pool: str, types: list[str], sizes: tuple[int, int, int], capacity: str) -> None:
+    """Register the walks of ``<pool>InstanceTypes``, ``<pool>Arch`` and its three sizes on
+    EKS_WALK, whose values for the pool are ``types`` (arm64) and ``sizes``."""
+
+    def _types(r):
+        group = node_group(r, pool)
+        assert group["instanceTypes"] == types and group["capacityType"] == capacity
+
+    def _arch(r):
+        assert node_group(r, pool)["amiType"] == "AL2023_ARM_64_STANDARD"
+
+    _types.__doc__ = f"the {pool} node group runs {', '.join(types)} ({capacity})"
+    _arch.__doc__ = f"the {pool} node group boots the arm64 AL2023 AMI"
+    walk(f"{pool}InstanceTypes", EKS_WALK)(_types)
+    walk(f"{pool}Arch", EKS_WALK)(_arch)
+    for key, index, field in (("MinSize", 0, "minSize"), ("DesiredSize", 1, "desiredSize"), ("MaxSize", 2, "maxSize")):
+
+        def _size(r, field=field, want=sizes[index]):
+            assert node_group(r, pool)["scalingConfig"][field] == want
+
+        _size.__doc__ = f"the {pool} node group's scalingConfig.{field} is {sizes[index]}"
+        walk(f"{pool}{key}", EKS_WALK)(_size)
 
 
-@walk("nodeInstanceTypes", EKS_WALK)
-def _instance_types(r):
-    """the application node group runs t3.large and t3a.large"""
-    assert node_group(r, "app")["instanceTypes"] == ["t3.large", "t3a.large"]
+_pool_walk("base", ["t4g.xlarge"], (3, 5, 7), "ON_DEMAND")
+_pool_walk("spot", ["m6g.large", "m7g.large", "t4g.large"], (0, 3, 9), "SPOT")
 
 
-@walk("nodeCapacityType", EKS_WALK)
-def _capacity_type(r):
-    """the application node group is SPOT; the system group stays ON_DEMAND"""
-    assert (node_group(r, "app")["capacityType"], node_group(r, "system")["capacityType"]) == ("SPOT", "ON_DEMAND")
+@walk("spotDiscountPercent", EKS_WALK)
+def _spot_discount(r):
+    """the Spot nodes are priced 50% below the dearest of their types on demand"""
+    (line,) = [i for i in r.estimate.infrastructure if i.name.startswith("nodes ") and i.name.endswith(" spot)")]
+    dearest = max(AP_NORTHEAST_2.on_demand[t].monthly for t in ("m6g.large", "m7g.large", "t4g.large"))
+    assert line.unit_usd == pytest.approx(dearest * 0.5)
 
 
-@walk("nodeMinSize", EKS_WALK)
-def _min_size(r):
-    """the application node group's scalingConfig.minSize is 2"""
-    assert node_group(r, "app")["scalingConfig"]["minSize"] == 2
-
-
-@walk("nodeDesiredSize", EKS_WALK)
-def _desired_size(r):
-    """the application node group's desiredSize is 5; the cost model and tools render count 3 + 5 nodes"""
-    assert node_group(r, "app")["scalingConfig"]["desiredSize"] == 5
-    assert infra.Found.of(r.run.registrations, r.rendered).desired_nodes() == 3 + 5 == node_count(r.values)
-
-
-@walk("nodeMaxSize", EKS_WALK)
-def _max_size(r):
-    """the application node group's maxSize is 7, and the cost model's maximum counts 7 of its nodes"""
-    assert node_group(r, "app")["scalingConfig"]["maxSize"] == 7
-    groups = infra.Found.of(r.run.registrations, r.rendered).node_groups
-    assert [g.maximum for g in groups if g.name.endswith("-app")] == [7]
+@walk("costAssumptions", EKS_WALK)
+def _cost_assumptions(r):
+    """the estimate prices 250 GB of NAT data processing and 20 GB of control-plane logs, the other usage at its defaults"""
+    lines = {i.name: i.quantity for i in r.estimate.infrastructure}
+    assert lines["NAT data processing (natGb=250)"] == 250
+    assert lines["control-plane logs ingested (logGb=20)"] == 20 == lines["control-plane logs stored, 30-day retention (logGb=20)"]
+    assert lines["ECR storage (ecrGb=5)"] == 5
 
 
 @walk("domain", EKS_WALK)
