@@ -120,14 +120,15 @@ CASES = (
 )
 
 
-def alert_rule(case: RuleCase, wrong: bool = False) -> list[dict]:
+def alert_rule(case: RuleCase, wrong: bool = False) -> list[dict] | None:
     """The rendered rule ``case.alert`` alone (no rule reads ALERTS), with ``case.wrong``
-    swapped into it when ``wrong``."""
+    swapped into it when ``wrong`` (None when the rule no longer holds the value to swap)."""
     (rule,) = [r for g in platform_rule_groups(STACK) for r in g["rules"] if r.get("alert") == case.alert]
     if wrong:
         old, new = case.wrong
         text = json.dumps(rule)
-        assert old in text, f"{case.id}: {old!r} is not in {case.alert}"
+        if old not in text:
+            return None
         rule = json.loads(text.replace(old, new))
     return [{"name": "under-test", "rules": [rule]}]
 
@@ -141,7 +142,8 @@ def outcomes() -> dict[str, tuple[bool, str]]:
     for c in CASES:
         tests = [c.to_promtool()]
         cases[c.id] = Case(alert_rule(c), tests, c.interval, c.recording_rules)
-        cases[f"{c.id}-wrong"] = Case(alert_rule(c, wrong=True), tests, c.interval, c.recording_rules)
+        if (groups := alert_rule(c, wrong=True)) is not None:
+            cases[f"{c.id}-wrong"] = Case(groups, tests, c.interval, c.recording_rules)
     return run_cases(cases, Path(tempfile.mkdtemp(prefix="rule-windows-")))
 
 
@@ -153,5 +155,6 @@ def test_window_or_factor_behaves_under_promtool(case):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_each_case_fails_with_its_wrong_value(case):
+    assert alert_rule(case, wrong=True) is not None, f"{case.id}: {case.wrong[0]!r} is not in {case.alert}: update the case"
     ok, report = outcomes()[f"{case.id}-wrong"]
     assert not ok, f"{case.id} passes with {case.wrong[1]!r} instead of {case.wrong[0]!r}: it does not pin the value"
