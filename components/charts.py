@@ -18,7 +18,6 @@ import pulumi_kubernetes as k8s
 from components.specs import parse_cpu_m, parse_memory_mi
 
 PART_OF_LABEL = "app.kubernetes.io/part-of"
-# A Job is a chart hook that runs at install (a certificate patch); counting it is conservative.
 PodKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job"]
 Path = tuple[str, ...]
 
@@ -191,7 +190,6 @@ KUBE_PROMETHEUS_STACK = ChartPin(
             enabled=("alertmanager", "enabled"),
         ),
         ChartPod("prometheus-operator", "Deployment", (("prometheusOperator", "resources"),)),
-        ChartPod("admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),)),
         ChartPod(
             "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
             enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),),
