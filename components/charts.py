@@ -56,13 +56,19 @@ class LabelSlot:
 
 @dataclass(frozen=True)
 class ChartPin:
-    """A pinned chart; ``labels`` are where its values take common labels."""
+    """A pinned chart; ``labels`` are where its values take common labels.
+
+    ``secret_values`` are the values paths that carry secrets (a private key). Pulumi marks the
+    whole ``values`` input secret as soon as one value in it is, so the tools that write values
+    out (``tools render``, ``tools diff``) redact these paths and keep the rest readable.
+    """
 
     chart: str
     version: str
     repo: str
     pods: tuple[ChartPod, ...]
     labels: tuple[LabelSlot, ...] = ()
+    secret_values: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,6 +275,8 @@ AWS_LOAD_BALANCER_CONTROLLER = ChartPin(
     pods=(ChartPod("aws-load-balancer-controller", "Deployment", (("resources",),), ("replicaCount",)),),
     # additionalLabels go on every object (templates/_helpers.tpl "labels"), podLabels on the pods.
     labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
+    # The webhook's serving key (components/webhook_tls.py).
+    secret_values=(("webhookTLS", "key"),),
 )
 
 # Chart 9.59.0 ships Cluster Autoscaler 1.35.0 (appVersion, image tag v1.35.0): its minor must
