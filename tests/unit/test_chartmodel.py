@@ -276,3 +276,17 @@ def test_the_engine_renders_at_the_clusters_version_with_the_crd_apis(capabiliti
 def test_a_switched_on_subchart_missing_from_the_cache_fails_the_render(capabilities_chart):
     with pytest.raises(chartmodel.RenderError, match="subchart sub is switched on"):
         chartmodel.render_text(capabilities_chart, "r", "ns", {"sub": {"enabled": True}}, kube_version="1.35.0")
+
+
+def test_the_content_digest_reads_chart_metadata_as_data_and_skips_unbundled_subcharts():
+    sub = _archive({"Chart.yaml": b"name: extra\n"}, 0)
+    plain = {"Chart.yaml": b"# a comment\nname: demo\nversion: 1.0.0\nkeywords: []\n"}
+    repacked = {"Chart.yaml": b"version: 1.0.0\nname: demo\n", "charts/extra-0.1.0.tgz": sub}
+    assert chartcache.content_digest(_archive(plain, 0)) == chartcache.content_digest(_archive(repacked, 0), skip=["extra"])
+    assert chartcache.content_digest(_archive(plain, 0)) != chartcache.content_digest(_archive(repacked, 0))
+
+
+def test_a_packaged_chart_keeps_its_helmignore_and_drops_hidden_templates():
+    files = {".helmignore": b"ci/\n", "Chart.yaml": b"name: demo\n", "ci/x.yaml": b"", "templates/.hidden.yaml": b"", "templates/a.yaml": b""}
+    names = sorted(chartcache._members(chartcache.package_files("demo", files)))
+    assert names == [".helmignore", "Chart.yaml", "templates/a.yaml"]
