@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.charts.conftest import require_charts
 from tests.conftest import EKS_STACKS, STACKS
 from tools import chartmodel
+
+require_charts()
 
 per_stack = pytest.mark.parametrize("results", STACKS, indirect=True)
 
