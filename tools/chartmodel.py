@@ -192,6 +192,52 @@ def pods_of(objects: Iterable[Mapping[str, Any]], namespace: str) -> list[ChartP
     return out
 
 
+# The containers the Prometheus operator builds for each Prometheus and Alertmanager, and the
+# securityContext it gives every one of them (prometheus-operator pkg/prometheus/server/
+# statefulset.go, pkg/alertmanager/statefulset.go, pkg/operator/config_reloader.go, read at
+# 6adcebc5, Aug 2026; kube-prometheus-stack 88.5.3 runs operator v0.93.1). The pod-level
+# securityContext, hostNetwork, volumes and extra containers come from the custom resource.
+OPERATOR_CONTAINER_CONTEXT = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+OPERATOR_CONTAINERS = {
+    "Prometheus": (("init-config-reloader",), ("prometheus", "config-reloader")),
+    "Alertmanager": (("init-config-reloader",), ("alertmanager", "config-reloader")),
+}
+
+
+def _merged(built: list[dict], given: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """The operator's containers with the resource's own merged in by name (its fields win), as
+    its strategic merge patch does; containers it does not build are appended."""
+    out = {c["name"]: c for c in built}
+    for c in given:
+        base = out.get(c.get("name"), {})
+        context = {**(base.get("securityContext") or {}), **(c.get("securityContext") or {})}
+        out[c.get("name")] = {**base, **c, "securityContext": context}
+    return list(out.values())
+
+
+def operator_pods(objects: Iterable[Mapping[str, Any]], namespace: str) -> list[ChartPod]:
+    """The pods the Prometheus operator makes for the Prometheus and Alertmanager resources."""
+    out = []
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind not in OPERATOR_CONTAINERS or not str(obj.get("apiVersion", "")).startswith("monitoring.coreos.com/"):
+            continue
+        spec = obj.get("spec") or {}
+        init, main = OPERATOR_CONTAINERS[kind]
+        built = lambda names: [{"name": n, "securityContext": dict(OPERATOR_CONTAINER_CONTEXT)} for n in names]  # noqa: E731
+        pod = {
+            "securityContext": spec.get("securityContext") or {},
+            "hostNetwork": bool(spec.get("hostNetwork")),
+            "volumes": spec.get("volumes") or [],
+            "initContainers": _merged(built(init), spec.get("initContainers") or ()),
+            "containers": _merged(built(main), spec.get("containers") or ()),
+        }
+        ns = (obj.get("metadata") or {}).get("namespace") or namespace
+        meta = {"labels": {"app.kubernetes.io/name": kind.lower()}, "annotations": (spec.get("podMetadata") or {}).get("annotations") or {}}
+        out.append(ChartPod(dict(obj), ns, meta, pod))
+    return out
+
+
 def _containers(spec: Mapping[str, Any]) -> Iterable[tuple[str, dict]]:
     for kind in ("initContainers", "containers"):
         for c in spec.get(kind) or ():
@@ -371,9 +417,10 @@ def is_host_agent(chart: str, pod: ChartPod) -> bool:
 
 def pod_security_problems(chart: str, applied: list[dict], namespace: str, levels: Mapping[str, str]) -> list[str]:
     """A chart pod its namespace's enforce level would reject at admission never starts. A
-    namespace without an enforce label (kube-system on EKS) is ``privileged``, the default."""
+    namespace without an enforce label (kube-system on EKS) is ``privileged``, the default. The
+    pods the Prometheus operator makes from the chart's resources count too."""
     out = []
-    for pod in pods_of(applied, namespace):
+    for pod in pods_of(applied, namespace) + operator_pods(applied, namespace):
         level = levels.get(pod.namespace, "privileged")
         for problem in pss_violations(level, pod.spec, pod.metadata.get("annotations") or {}):
             out.append(f"{pod.name} in {pod.namespace} ({level}): {problem}")
@@ -384,7 +431,7 @@ def host_access_problems(chart: str, applied: list[dict], namespace: str, levels
     """Only host agents may need more than ``restricted``, and only host agents may run in a
     namespace of the program's whose enforce level is not ``restricted``."""
     out = []
-    for pod in pods_of(applied, namespace):
+    for pod in pods_of(applied, namespace) + operator_pods(applied, namespace):
         if is_host_agent(chart, pod):
             continue
         for problem in pss_violations("restricted", pod.spec, pod.metadata.get("annotations") or {}):

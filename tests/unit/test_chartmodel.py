@@ -290,3 +290,14 @@ def test_a_packaged_chart_keeps_its_helmignore_and_drops_hidden_templates():
     files = {".helmignore": b"ci/\n", "Chart.yaml": b"name: demo\n", "ci/x.yaml": b"", "templates/.hidden.yaml": b"", "templates/a.yaml": b""}
     names = sorted(chartcache._members(chartcache.package_files("demo", files)))
     assert names == [".helmignore", "Chart.yaml", "templates/a.yaml"]
+
+
+def test_the_pods_the_prometheus_operator_makes_are_checked_with_the_resources_security_context():
+    prometheus = {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {"name": "p", "namespace": "monitoring"},
+                  "spec": {"securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}}}}
+    [pod] = chartmodel.operator_pods([prometheus], "monitoring")
+    assert [c["name"] for c in pod.spec["containers"]] == ["prometheus", "config-reloader"]
+    assert chartmodel.pod_security_problems("kube-prometheus-stack", [prometheus], "monitoring", {"monitoring": "restricted"}) == []
+    loose = {**prometheus, "spec": {"securityContext": {"runAsUser": 1000}}}
+    found = chartmodel.pod_security_problems("kube-prometheus-stack", [loose], "monitoring", {"monitoring": "restricted"})
+    assert len(found) == 6 and all(f.startswith("Prometheus monitoring/p in monitoring (restricted)") for f in found)
