@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import io
+import json
 import os
 import subprocess
 import tarfile
@@ -77,15 +78,49 @@ def _members(data: bytes) -> dict[str, bytes]:
     return out
 
 
-def content_digest(data: bytes) -> str:
-    """sha256 over the sorted paths and contents of an archive's files; a subchart archive under
-    ``charts/`` counts by its own content digest, so tar and gzip metadata never matter."""
+def _canonical_meta(body: bytes) -> bytes:
+    """``Chart.yaml`` and ``Chart.lock`` as data: ``helm package`` re-writes them from the parsed
+    metadata (no comments, its own key order, empty fields left out)."""
+
+    def prune(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: prune(v) for k, v in node.items() if v not in (None, "", [], {})}
+        if isinstance(node, list):
+            return [prune(v) for v in node]
+        return node
+
+    return json.dumps(prune(yaml.safe_load(body) or {}), sort_keys=True, default=str).encode()
+
+
+def _subchart_name(path: str) -> str:
+    return path.split("/", 1)[1].rsplit("-", 1)[0]
+
+
+def content_digest(data: bytes, skip: Iterable[str] = ()) -> str:
+    """sha256 over the sorted paths and contents of an archive's files, tar and gzip metadata aside.
+    A subchart archive under ``charts/`` counts by its own content digest; ``Chart.yaml`` and
+    ``Chart.lock`` by their data; subcharts named in ``skip`` (the lock's ``notBundled``) not at all."""
+    skip = set(skip)
     h = hashlib.sha256()
     for path, body in sorted(_members(data).items()):
         if path.startswith("charts/") and path.count("/") == 1 and path.endswith(".tgz"):
+            if _subchart_name(path) in skip:
+                continue
             body = content_digest(body).encode()
+        elif path.rsplit("/", 1)[-1] in ("Chart.yaml", "Chart.lock"):
+            body = _canonical_meta(body)
         h.update(path.encode() + b"\0" + hashlib.sha256(body).hexdigest().encode() + b"\n")
     return f"sha256:{h.hexdigest()}"
+
+
+def verify(data: bytes, entry: Mapping[str, Any]) -> str | None:
+    """How a chart archive matches its lock entry (``"archive digest"`` or ``"content digest"``),
+    or None when it matches neither."""
+    if entry.get("archiveDigest") and archive_digest(data) == entry["archiveDigest"]:
+        return "archive digest"
+    if content_digest(data, entry.get("notBundled") or ()) == entry.get("contentDigest"):
+        return "content digest"
+    return None
 
 
 def archive_digest(data: bytes) -> str:
@@ -121,10 +156,9 @@ def locate(chart: str, version: str, *, cache: Path | None = None, source: Path 
     entry = lock.get(chart)
     if entry is None or str(entry["version"]) != version:
         raise CacheError(f"tools/charts.lock.yaml has no entry for {chart} {version}: record it (tools charts cache --record)")
-    got = content_digest(path.read_bytes())
-    if got != entry["contentDigest"]:
+    if verify(path.read_bytes(), entry) is None:
         raise CacheError(
-            f"{path} does not match tools/charts.lock.yaml (content {got}, locked {entry['contentDigest']}): "
+            f"{path} matches neither the archive nor the content digest of {chart} {version} in tools/charts.lock.yaml: "
             "the upstream chart changed or the cache is stale; delete it and run `make charts`"
         )
     return Located(path, verified=True)
@@ -145,11 +179,14 @@ def fill_from_repositories(cache: Path, lock: Mapping[str, Any]) -> list[str]:
         with tempfile.TemporaryDirectory(prefix="chart-pull-") as tmp:
             helm_python.pull(chart, repo_url=entry["repository"], version=version, destination=tmp)
             data = (Path(tmp) / archive_name(chart, version)).read_bytes()
-        confirmed = entry.get("archiveDigest")
-        if confirmed and archive_digest(data) != confirmed:
-            raise CacheError(f"{chart} {version} from {entry['repository']} has digest {archive_digest(data)}, the lock says {confirmed}")
+        how = verify(data, entry)
+        if how is None:
+            raise CacheError(
+                f"{chart} {version} from {entry['repository']} (archive {archive_digest(data)}) matches neither digest in "
+                "tools/charts.lock.yaml: the published chart changed, or its files differ from the locked git build"
+            )
         _store(cache, chart, version, data)
-        lines.append(f"{chart} {version}: pulled from {entry['repository']}")
+        lines.append(f"{chart} {version}: pulled from {entry['repository']}, {how} matches the lock")
     return lines
 
 
@@ -216,11 +253,13 @@ def helmignored(path: str, rules: list[tuple[bool, bool, str]]) -> bool:
 
 
 def package_files(name: str, files: Mapping[str, bytes], subcharts: Mapping[str, bytes] = {}) -> bytes:
-    """A chart archive, as ``helm package`` lays it out: ``<name>/...``, ``.helmignore`` applied,
+    """A chart archive, as ``helm package`` lays it out: ``<name>/...``, ``.helmignore`` applied
+    (the file itself is packaged),
     each subchart as ``<name>/charts/<sub>-<version>.tgz``. Entries are sorted with fixed times,
     so the same files give the same bytes."""
-    rules = _ignore_rules(files.get(".helmignore", b"").decode())
-    kept = {p: d for p, d in files.items() if p != ".helmignore" and not helmignored(p, rules)}
+    # Helm's loader adds one default rule to the chart's own: templates/.?* (hidden template files).
+    rules = _ignore_rules(files.get(".helmignore", b"").decode() + "\ntemplates/.?*\n")
+    kept = {p: d for p, d in files.items() if not helmignored(p, rules)}
     kept.update({f"charts/{file}": data for file, data in subcharts.items()})
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.USTAR_FORMAT) as tar:
@@ -257,7 +296,7 @@ def fill_from_git(cache: Path, mirrors: Path, lock: Mapping[str, Any], *, record
     for chart, entry in sorted(lock.items()):
         version = str(entry["version"])
         data = build_from_git(mirrors, chart, entry["git"])
-        digest = content_digest(data)
+        digest = content_digest(data, entry.get("notBundled") or ())
         if record:
             entry["contentDigest"] = digest
         elif digest != entry.get("contentDigest"):

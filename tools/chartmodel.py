@@ -1,25 +1,30 @@
 """What Pulumi's ``kubernetes.helm.sh/v4:Chart`` applies from a chart, and the checks on it.
 
-The model, each point from Pulumi's own documentation or source:
+The model, each point from Pulumi's source, pulumi/pulumi-kubernetes
+``provider/pkg/provider/helm/v4/chart.go`` and ``provider/pkg/provider/yaml/v2/yaml.go``
+(read at commit 94977969, July 2026), or its documentation:
 
-- **Render.** "The semantics are equivalent to running ``helm template --dry-run=server`` and then
-  using Pulumi to deploy the resulting YAML manifests" (the v4 Chart's API doc,
-  pulumi/pulumi-kubernetes ``provider/pkg/gen/examples/overlays/chartV4.md``). Here Helm's own Go
-  SDK renders (``helm-python-sdk``, no binary) at the cluster's Kubernetes version, with the API
-  versions the stack's CRDs add. Offline, ``lookup`` finds nothing, as on the first ``pulumi up``
-  (a server dry-run sees the live cluster only from the second run).
-- **CRDs.** The chart's ``crds/`` are applied too (``skipCrds`` defaults to false).
-- **No hooks.** "The ``helm.v4.Chart`` resource skips the hooks" (pulumi/pulumi-kubernetes#3284,
-  still open; the maintainers declined #3285, which would have applied them; Pulumi's "Kubernetes
-  Chart v4" announcement: "not supported: Helm hooks"). Every object with a ``helm.sh/hook``
-  annotation, test hooks included, is dropped before anything looks at the render. Nothing may
-  depend on an object only a hook creates, and no hook patches a ``caBundle`` in.
+- **Render.** ``helm template`` with ``ClientOnly``, ``DryRunOption = "server"``,
+  ``IncludeCRDs = !skipCrds``, and the cluster's Kubernetes version and API versions
+  (``setKubeVersionAndAPIVersions``). The v4 Chart's API doc: "equivalent to running ``helm
+  template --dry-run=server`` and then using Pulumi to deploy the resulting YAML manifests". Here
+  Helm's own Go SDK renders (``helm-python-sdk``, no binary) at the cluster's Kubernetes version
+  (1.35), with the API versions the stack's CRDs add. Offline, ``lookup`` finds nothing, as on the
+  first ``pulumi up``: a server dry-run sees the live cluster only from the second run.
+- **No hooks.** ``cmd.DisableHooks = true`` and only ``release.Manifest`` is parsed: "Helm hook
+  resources (those annotated with ``helm.sh/hook``) are separated from the regular manifest by the
+  Helm SDK and are not applied by Pulumi" (``includeHooks`` only takes effect with
+  ``renderYamlToDirectory``). Tracked as pulumi/pulumi-kubernetes#3284; Pulumi's "Kubernetes Chart
+  v4" announcement lists "not supported: Helm hooks". Every object with a ``helm.sh/hook``
+  annotation, test hooks included, is dropped here before anything looks at the render. So nothing
+  may depend on an object only a hook creates, and no hook Job patches a ``caBundle`` in.
+- **Lists.** ``yaml/v2`` ``Normalize`` "expands any list types into their individual resources".
 - **Re-rendered at every preview.** The chart is rendered again on each ``pulumi preview``, so a
   template that generates a certificate or password (``genCA``, ``randAlphaNum``) yields a new
-  value each time: a diff, and a replacement, after every ``up``. Two renders must be identical.
+  value each time: a diff, or a replacement, after every ``up``. Two renders must be identical.
 - **Waits.** Pulumi awaits each object's readiness (a Deployment's pods available): a pod that
-  cannot start (a missing Secret, a rejected admission) fails ``pulumi up`` after its timeout
-  instead of leaving a half-working release.
+  cannot start (a missing Secret, a pod its namespace's Pod Security level rejects) fails
+  ``pulumi up`` after its timeout.
 """
 
 from __future__ import annotations
@@ -107,9 +112,10 @@ def render_text(chart_path: Path, name: str, namespace: str, values: Mapping[str
     return "\n---\n".join(docs) + "\n"
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """YAML 1.2 as Kubernetes reads it: a bare ``=`` is a string (PyYAML's YAML 1.1 resolver
-    tags it ``!!value``, which it cannot construct; Prometheus CRDs list ``=`` in enums)."""
+    tags it ``!!value``, which it cannot construct; Prometheus CRDs list ``=`` in enums). libyaml's
+    parser when PyYAML has it: the CRDs make the pure-Python one take seconds per render."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -126,10 +132,18 @@ def is_hook(obj: Mapping[str, Any]) -> bool:
     return HOOK_ANNOTATION in ((obj.get("metadata") or {}).get("annotations") or {})
 
 
-def pulumi_applies(objects: Iterable[dict]) -> tuple[list[dict], list[dict]]:
-    """``(applied, dropped)``: the v4 Chart applies every object but the hooks."""
-    applied, dropped = [], []
+def _expand_lists(objects: Iterable[dict]) -> Iterable[dict]:
     for obj in objects:
+        if isinstance(obj.get("items"), list):
+            yield from _expand_lists(item for item in obj["items"] if isinstance(item, dict))
+        else:
+            yield obj
+
+
+def pulumi_applies(objects: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """``(applied, dropped)``: the v4 Chart applies every object but the hooks, lists expanded."""
+    applied, dropped = [], []
+    for obj in _expand_lists(objects):
         (dropped if is_hook(obj) else applied).append(obj)
     return applied, dropped
 
@@ -175,6 +189,52 @@ def pods_of(objects: Iterable[Mapping[str, Any]], namespace: str) -> list[ChartP
             continue
         ns = (obj.get("metadata") or {}).get("namespace") or namespace
         out.append(ChartPod(dict(obj), ns, template.get("metadata") or {}, template.get("spec") or {}))
+    return out
+
+
+# The containers the Prometheus operator builds for each Prometheus and Alertmanager, and the
+# securityContext it gives every one of them (prometheus-operator pkg/prometheus/server/
+# statefulset.go, pkg/alertmanager/statefulset.go, pkg/operator/config_reloader.go, read at
+# 6adcebc5, Aug 2026; kube-prometheus-stack 88.5.3 runs operator v0.93.1). The pod-level
+# securityContext, hostNetwork, volumes and extra containers come from the custom resource.
+OPERATOR_CONTAINER_CONTEXT = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
+OPERATOR_CONTAINERS = {
+    "Prometheus": (("init-config-reloader",), ("prometheus", "config-reloader")),
+    "Alertmanager": (("init-config-reloader",), ("alertmanager", "config-reloader")),
+}
+
+
+def _merged(built: list[dict], given: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """The operator's containers with the resource's own merged in by name (its fields win), as
+    its strategic merge patch does; containers it does not build are appended."""
+    out = {c["name"]: c for c in built}
+    for c in given:
+        base = out.get(c.get("name"), {})
+        context = {**(base.get("securityContext") or {}), **(c.get("securityContext") or {})}
+        out[c.get("name")] = {**base, **c, "securityContext": context}
+    return list(out.values())
+
+
+def operator_pods(objects: Iterable[Mapping[str, Any]], namespace: str) -> list[ChartPod]:
+    """The pods the Prometheus operator makes for the Prometheus and Alertmanager resources."""
+    out = []
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind not in OPERATOR_CONTAINERS or not str(obj.get("apiVersion", "")).startswith("monitoring.coreos.com/"):
+            continue
+        spec = obj.get("spec") or {}
+        init, main = OPERATOR_CONTAINERS[kind]
+        built = lambda names: [{"name": n, "securityContext": dict(OPERATOR_CONTAINER_CONTEXT)} for n in names]  # noqa: E731
+        pod = {
+            "securityContext": spec.get("securityContext") or {},
+            "hostNetwork": bool(spec.get("hostNetwork")),
+            "volumes": spec.get("volumes") or [],
+            "initContainers": _merged(built(init), spec.get("initContainers") or ()),
+            "containers": _merged(built(main), spec.get("containers") or ()),
+        }
+        ns = (obj.get("metadata") or {}).get("namespace") or namespace
+        meta = {"labels": {"app.kubernetes.io/name": kind.lower()}, "annotations": (spec.get("podMetadata") or {}).get("annotations") or {}}
+        out.append(ChartPod(dict(obj), ns, meta, pod))
     return out
 
 
@@ -292,6 +352,53 @@ def grafana_secret_problems(applied: list[dict], namespace: str) -> list[str]:
     return out
 
 
+GRAFANA_SIDECAR_PREFIX = "grafana-sc-"
+
+
+def grafana_sidecar_problems(applied: list[dict], namespace: str) -> list[str]:
+    """Grafana's dashboard and datasource sidecars (``grafana-sc-*``) list ConfigMaps and Secrets in
+    the namespaces of their ``NAMESPACE`` variable; ``ALL`` (or none) needs cluster-wide RBAC."""
+    out = []
+    for pod in pods_of(applied, namespace):
+        for name, c in _containers(pod.spec):
+            if not str(c.get("name", "")).startswith(GRAFANA_SIDECAR_PREFIX):
+                continue
+            env = {e.get("name"): e.get("value") for e in c.get("env") or ()}
+            watched = env.get("NAMESPACE")
+            if not watched or watched == "ALL":
+                out.append(f"{pod.name} {name} watches {'every namespace' if watched else 'no named namespace'} (NAMESPACE={watched!r})")
+    return out
+
+
+def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+    match = selector.get("matchLabels") or {}
+    if selector.get("matchExpressions"):
+        return False  # not used by the pinned charts' PDBs; never counted as a match
+    return bool(match) and all(labels.get(k) == v for k, v in match.items())
+
+
+def disruption_budget_problems(applied: list[dict], namespace: str) -> list[str]:
+    """A webhook that fails closed (``failurePolicy: Fail``, the v1 default) blocks the API calls it
+    serves whenever its pods are all gone: a Deployment of 2+ replicas behind one needs a
+    PodDisruptionBudget, or a node drain can take every replica at once."""
+    fail_closed = [
+        h for o in applied if o.get("kind") in WEBHOOK_KINDS for h in o.get("webhooks") or () if h.get("failurePolicy", "Fail") == "Fail"
+    ]
+    if not fail_closed:
+        return []
+    services = {(h.get("clientConfig") or {}).get("service", {}).get("name") for h in fail_closed}
+    pdbs = [o for o in applied if o.get("kind") == "PodDisruptionBudget"]
+    out = []
+    for obj in applied:
+        if obj.get("kind") != "Deployment" or int((obj.get("spec") or {}).get("replicas", 1)) < 2:
+            continue
+        labels = ((obj["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        behind = [o for o in applied if o.get("kind") == "Service" and o["metadata"].get("name") in services and _selects({"matchLabels": (o.get("spec") or {}).get("selector") or {}}, labels)]
+        if behind and not any(_selects((p.get("spec") or {}).get("selector") or {}, labels) for p in pdbs):
+            out.append(f"{ref(obj)} ({obj['spec']['replicas']} replicas) serves {len(fail_closed)} fail-closed webhook(s) and no PodDisruptionBudget selects its pods")
+    return out
+
+
 def sizing_problems(applied: list[dict], namespace: str) -> list[str]:
     """Every container, init containers included, requests and limits CPU and memory."""
     out = []
@@ -310,9 +417,10 @@ def is_host_agent(chart: str, pod: ChartPod) -> bool:
 
 def pod_security_problems(chart: str, applied: list[dict], namespace: str, levels: Mapping[str, str]) -> list[str]:
     """A chart pod its namespace's enforce level would reject at admission never starts. A
-    namespace without an enforce label (kube-system on EKS) is ``privileged``, the default."""
+    namespace without an enforce label (kube-system on EKS) is ``privileged``, the default. The
+    pods the Prometheus operator makes from the chart's resources count too."""
     out = []
-    for pod in pods_of(applied, namespace):
+    for pod in pods_of(applied, namespace) + operator_pods(applied, namespace):
         level = levels.get(pod.namespace, "privileged")
         for problem in pss_violations(level, pod.spec, pod.metadata.get("annotations") or {}):
             out.append(f"{pod.name} in {pod.namespace} ({level}): {problem}")
@@ -323,7 +431,7 @@ def host_access_problems(chart: str, applied: list[dict], namespace: str, levels
     """Only host agents may need more than ``restricted``, and only host agents may run in a
     namespace of the program's whose enforce level is not ``restricted``."""
     out = []
-    for pod in pods_of(applied, namespace):
+    for pod in pods_of(applied, namespace) + operator_pods(applied, namespace):
         if is_host_agent(chart, pod):
             continue
         for problem in pss_violations("restricted", pod.spec, pod.metadata.get("annotations") or {}):

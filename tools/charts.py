@@ -53,6 +53,8 @@ CHECKS = {
     "sizing": "every chart container, init containers included, has requests and limits",
     "pod security": "every chart pod passes its namespace's Pod Security enforce level",
     "host access": "only host agents need more than restricted or run outside a restricted namespace",
+    "grafana sidecars": "Grafana's sidecars watch named namespaces, not ALL",
+    "disruption budget": "a Deployment of 2 or more replicas behind a fail-closed webhook has a PodDisruptionBudget",
 }
 
 
@@ -83,13 +85,13 @@ class Stack:
 PROVIDED_KINDS = frozenset({"Secret", "ConfigMap", "ServiceAccount"})
 
 
-def stack_of(stack: str) -> Stack:
+def stack_of(stack: str, run: Any = None) -> Stack:
     """The stack's releases, with the values ``tools render`` writes (the same ``collect``), and
-    what its program creates."""
+    what its program creates; ``run`` is a mock run of it already made (``preview=False``)."""
     from tools.mockrun import run_program
     from tools.render import HELM_CHART, collect
 
-    run = run_program(stack, preview=False)
+    run = run or run_program(stack, preview=False)
     names = {r.name: r.inputs.get("name") or r.name for r in run.registrations if r.type == HELM_CHART}
     rendered = collect(run)
     releases = tuple(
@@ -299,6 +301,8 @@ def model_checks(stack: Stack, release: Release, applied: list[dict], hooks: lis
         "sizing": chartmodel.sizing_problems(applied, ns),
         "pod security": chartmodel.pod_security_problems(chart, applied, ns, stack.levels),
         "host access": chartmodel.host_access_problems(chart, applied, ns, stack.levels),
+        "grafana sidecars": chartmodel.grafana_sidecar_problems(applied, ns),
+        "disruption budget": chartmodel.disruption_budget_problems(applied, ns),
     }
 
 
