@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -441,17 +441,3 @@ def host_access_problems(chart: str, applied: list[dict], namespace: str, levels
         if level is not None and level != "restricted":
             out.append(f"{pod.name} is not a host agent but runs in {pod.namespace}, which enforces {level}, not restricted")
     return out
-
-
-@dataclass
-class Checked:
-    """One release's render as Pulumi applies it, and what the checks found."""
-
-    chart: str
-    applied: list[dict]
-    hooks: list[dict]
-    problems: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        return sum(len(v) for v in self.problems.values())

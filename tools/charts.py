@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import io
 import sys
 import tarfile
@@ -339,12 +338,6 @@ def check_stack(engine: Engine, stack: Stack) -> list[Rendered]:
         dataclasses.replace(r, problems=r.problems + [p for obj in r.objects for p in object_problems(obj, crds)] + policy_problems(stack.name, r))
         for r in results
     ]
-
-
-@functools.lru_cache(maxsize=None)
-def checked(stack: str, source: Path | None = None) -> tuple[Rendered, ...]:
-    """``check_stack`` of a stack, once per process (the chart tests share it)."""
-    return tuple(check_stack(Engine(source=source), stack_of(stack)))
 
 
 def report(stack: str, results: Iterable[Rendered]) -> tuple[list[str], int]:
