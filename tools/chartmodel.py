@@ -83,8 +83,9 @@ def _disabled(values: Mapping[str, Any], condition: str | None) -> bool:
 
 
 def render_text(chart_path: Path, name: str, namespace: str, values: Mapping[str, Any], *, kube_version: str, api_versions: Iterable[str] = ()) -> str:
-    """The chart's manifests as ``helm template --include-crds`` prints them (CRDs first, then
-    each template in path order), rendered by Helm's Go SDK in process."""
+    """The chart's manifests with its CRDs, as ``helm template --include-crds`` renders them, by
+    Helm's Go SDK in process: CRDs first, then each template's output in path order (helm sorts
+    by kind instead; the order matters to no check, only that it is stable)."""
     import helm_python
     from helm_python import _native
 
