@@ -356,8 +356,15 @@ def report(stack: str, results: Iterable[Rendered]) -> tuple[list[str], int]:
     return lines, total
 
 
+def _helm_version() -> str:
+    import helm_python
+
+    return helm_python.helm_sdk_version()
+
+
 def main(stacks: list[str], source: Path | None = None) -> int:
     failed = False
+    print(f"charts: rendering from {source or chartcache.cache_dir()} with Helm {_helm_version()}")
     try:
         for stack in stacks:
             lines, total = report(stack, check_stack(Engine(source=source), stack_of(stack)))

@@ -301,3 +301,24 @@ def test_the_pods_the_prometheus_operator_makes_are_checked_with_the_resources_s
     loose = {**prometheus, "spec": {"securityContext": {"runAsUser": 1000}}}
     found = chartmodel.pod_security_problems("kube-prometheus-stack", [loose], "monitoring", {"monitoring": "restricted"})
     assert len(found) == 6 and all(f.startswith("Prometheus monitoring/p in monitoring (restricted)") for f in found)
+
+
+def test_make_charts_keeps_only_archives_that_match_the_lock(monkeypatch, tmp_path):
+    import helm_python
+
+    good = _archive({"Chart.yaml": b"name: demo\nversion: 1.0.0\n"}, 0)
+    lock = {"demo": {"version": "1.0.0", "repository": "https://charts.example", "archiveDigest": chartcache.archive_digest(good), "contentDigest": "sha256:0"}}
+    served = {"data": good}
+
+    def pull(chart, *, repo_url, version, destination):
+        assert (chart, repo_url, version) == ("demo", "https://charts.example", "1.0.0")
+        (Path(destination) / f"{chart}-{version}.tgz").write_bytes(served["data"])
+        return {"output": ""}
+
+    monkeypatch.setattr(helm_python, "pull", pull)
+    assert chartcache.fill_from_repositories(tmp_path, lock) == ["demo 1.0.0: pulled from https://charts.example, archive digest matches the lock"]
+    assert (tmp_path / "demo-1.0.0.tgz").read_bytes() == good
+    served["data"] = _archive({"Chart.yaml": b"name: demo\nversion: 1.0.0\n", "templates/new.yaml": b""}, 0)
+    with pytest.raises(chartcache.CacheError, match="matches neither digest"):
+        chartcache.fill_from_repositories(tmp_path / "other", lock)
+    assert not (tmp_path / "other" / "demo-1.0.0.tgz").exists()
