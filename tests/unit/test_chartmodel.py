@@ -105,12 +105,30 @@ def test_grafana_may_read_secrets_only_in_its_own_namespace():
     assert len(chartmodel.grafana_secret_problems(other, "monitoring")) == 1
 
 
-def test_grafana_sidecars_must_name_their_namespaces():
-    def sidecar(value: str) -> dict:
-        return _deployment("grafana", {"containers": [_container("grafana-sc-dashboard", env=[{"name": "NAMESPACE", "value": value}])]})
+def test_grafana_sidecars_watch_named_namespaces_holding_every_dashboard_with_rbac_there():
+    def sidecar(value: str | None) -> dict:
+        env = [{"name": "LABEL", "value": "grafana_dashboard"}, {"name": "LABEL_VALUE", "value": "1"}]
+        env += [{"name": "NAMESPACE", "value": value}] if value else []
+        return _deployment("grafana", {"containers": [_container("grafana-sc-dashboard", env=env)]})
 
-    assert len(chartmodel.grafana_sidecar_problems([sidecar("ALL")], "monitoring")) == 1
-    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring") == []
+    def dashboard(ns: str) -> dict:
+        return {"kind": "ConfigMap", "metadata": {"name": "d", "namespace": ns, "labels": {"grafana_dashboard": "1"}}}
+
+    assert chartmodel.grafana_sidecar_problems([sidecar("ALL")], "monitoring") == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard watches every namespace (NAMESPACE=ALL)"
+    ]
+    assert chartmodel.grafana_sidecar_problems([sidecar(None), dashboard("monitoring")], "monitoring") == []
+    assert chartmodel.grafana_sidecar_problems([sidecar(None)], "monitoring", [dashboard("finops")]) == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard never loads ConfigMap finops/d: it watches monitoring"
+    ]
+    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops")]) == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard watches finops, where no RoleBinding lets its ServiceAccount read"
+    ]
+    other = {"kind": "RoleBinding", "metadata": {"name": "x", "namespace": "finops"}, "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "finops"}]}
+    assert len(chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops"), other])) == 1
+    binding = {"kind": "RoleBinding", "metadata": {"name": "grafana", "namespace": "finops"},
+               "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "monitoring"}]}
+    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops"), binding]) == []
 
 
 def test_an_init_container_without_resources_is_unsized():
