@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,9 @@ def _disabled(values: Mapping[str, Any], condition: str | None) -> bool:
 
 
 def render_text(chart_path: Path, name: str, namespace: str, values: Mapping[str, Any], *, kube_version: str, api_versions: Iterable[str] = ()) -> str:
-    """The chart's manifests as ``helm template --include-crds`` prints them (CRDs first, then
-    each template in path order), rendered by Helm's Go SDK in process."""
+    """The chart's manifests with its CRDs, as ``helm template --include-crds`` renders them, by
+    Helm's Go SDK in process: CRDs first, then each template's output in path order (helm sorts
+    by kind instead; the order matters to no check, only that it is stable)."""
     import helm_python
     from helm_python import _native
 
@@ -355,18 +356,48 @@ def grafana_secret_problems(applied: list[dict], namespace: str) -> list[str]:
 GRAFANA_SIDECAR_PREFIX = "grafana-sc-"
 
 
-def grafana_sidecar_problems(applied: list[dict], namespace: str) -> list[str]:
-    """Grafana's dashboard and datasource sidecars (``grafana-sc-*``) list ConfigMaps and Secrets in
-    the namespaces of their ``NAMESPACE`` variable; ``ALL`` (or none) needs cluster-wide RBAC."""
+def _watched(env: Mapping[str, Any], own: str) -> list[str] | None:
+    """The namespaces a k8s-sidecar lists, None for every one. Without ``NAMESPACE`` it reads its
+    own (grafana chart 12.11.1 values.yaml, ``searchNamespace``: "Otherwise the namespace in which
+    the sidecar is running will be used. It's also possible to specify ALL")."""
+    value = env.get("NAMESPACE")
+    if value == "ALL":
+        return None
+    return [n.strip() for n in str(value).split(",") if n.strip()] if value else [own]
+
+
+def grafana_sidecar_problems(applied: list[dict], namespace: str, program: Iterable[Mapping[str, Any]] = ()) -> list[str]:
+    """Grafana's dashboard and datasource sidecars (``grafana-sc-*``) list the ConfigMaps and Secrets
+    labelled ``LABEL`` in the namespaces they watch. ``ALL`` needs cluster-wide read of Secrets; a
+    labelled object outside the watched namespaces is never loaded; a watched namespace other than
+    Grafana's own needs a RoleBinding there (the chart's namespaced RBAC covers its own only)."""
+    objects = list(applied) + list(program)
     out = []
     for pod in pods_of(applied, namespace):
         for name, c in _containers(pod.spec):
             if not str(c.get("name", "")).startswith(GRAFANA_SIDECAR_PREFIX):
                 continue
             env = {e.get("name"): e.get("value") for e in c.get("env") or ()}
-            watched = env.get("NAMESPACE")
-            if not watched or watched == "ALL":
-                out.append(f"{pod.name} {name} watches {'every namespace' if watched else 'no named namespace'} (NAMESPACE={watched!r})")
+            watched = _watched(env, pod.namespace)
+            if watched is None:
+                out.append(f"{pod.name} {name} watches every namespace (NAMESPACE=ALL)")
+                continue
+            label, value = env.get("LABEL"), env.get("LABEL_VALUE")
+            for obj in objects:
+                meta = obj.get("metadata") or {}
+                labels = meta.get("labels") or {}
+                if obj.get("kind") in ("ConfigMap", "Secret") and label in labels and (value is None or str(labels[label]) == str(value)):
+                    if (meta.get("namespace") or namespace) not in watched:
+                        out.append(f"{pod.name} {name} never loads {ref(obj)}: it watches {', '.join(watched)}")
+            account = {"kind": "ServiceAccount", "name": pod.spec.get("serviceAccountName") or "default", "namespace": pod.namespace}
+            for ns in watched:
+                bound = any(
+                    o.get("kind") == "RoleBinding" and (o.get("metadata") or {}).get("namespace") == ns
+                    and any({k: sub.get(k) for k in account} == account for sub in o.get("subjects") or ())
+                    for o in objects
+                )
+                if ns != pod.namespace and not bound:
+                    out.append(f"{pod.name} {name} watches {ns}, where no RoleBinding lets its ServiceAccount read")
     return out
 
 
@@ -441,17 +472,3 @@ def host_access_problems(chart: str, applied: list[dict], namespace: str, levels
         if level is not None and level != "restricted":
             out.append(f"{pod.name} is not a host agent but runs in {pod.namespace}, which enforces {level}, not restricted")
     return out
-
-
-@dataclass
-class Checked:
-    """One release's render as Pulumi applies it, and what the checks found."""
-
-    chart: str
-    applied: list[dict]
-    hooks: list[dict]
-    problems: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        return sum(len(v) for v in self.problems.values())

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import io
 import sys
 import tarfile
@@ -53,7 +52,7 @@ CHECKS = {
     "sizing": "every chart container, init containers included, has requests and limits",
     "pod security": "every chart pod passes its namespace's Pod Security enforce level",
     "host access": "only host agents need more than restricted or run outside a restricted namespace",
-    "grafana sidecars": "Grafana's sidecars watch named namespaces, not ALL",
+    "grafana sidecars": "Grafana's sidecars watch named namespaces, not ALL, that hold every dashboard and datasource, with RBAC there",
     "disruption budget": "a Deployment of 2 or more replicas behind a fail-closed webhook has a PodDisruptionBudget",
 }
 
@@ -80,9 +79,12 @@ class Stack:
     releases: tuple[Release, ...]
     program_objects: frozenset[tuple[str, str, str]]
     levels: Mapping[str, str]
+    program_manifests: tuple[dict, ...] = ()
 
 
 PROVIDED_KINDS = frozenset({"Secret", "ConfigMap", "ServiceAccount"})
+# What the Grafana sidecar check reads from the program: labelled ConfigMaps and Secrets, RoleBindings.
+READ_KINDS = frozenset({"Secret", "ConfigMap", "RoleBinding"})
 
 
 def stack_of(stack: str, run: Any = None) -> Stack:
@@ -104,7 +106,8 @@ def stack_of(stack: str, run: Any = None) -> Stack:
             provided.add((obj["kind"], meta.get("namespace") or "default", meta.get("name")))
         if obj.get("kind") == "Namespace":
             levels[meta["name"]] = (meta.get("labels") or {}).get("pod-security.kubernetes.io/enforce", "privileged")
-    return Stack(stack, releases, frozenset(provided), levels)
+    manifests = tuple(o for o in rendered.objects if o.get("kind") in READ_KINDS)
+    return Stack(stack, releases, frozenset(provided), levels, manifests)
 
 
 def releases_of(stack: str) -> list[Release]:
@@ -301,7 +304,7 @@ def model_checks(stack: Stack, release: Release, applied: list[dict], hooks: lis
         "sizing": chartmodel.sizing_problems(applied, ns),
         "pod security": chartmodel.pod_security_problems(chart, applied, ns, stack.levels),
         "host access": chartmodel.host_access_problems(chart, applied, ns, stack.levels),
-        "grafana sidecars": chartmodel.grafana_sidecar_problems(applied, ns),
+        "grafana sidecars": chartmodel.grafana_sidecar_problems(applied, ns, stack.program_manifests),
         "disruption budget": chartmodel.disruption_budget_problems(applied, ns),
     }
 
@@ -341,12 +344,6 @@ def check_stack(engine: Engine, stack: Stack) -> list[Rendered]:
     ]
 
 
-@functools.lru_cache(maxsize=None)
-def checked(stack: str, source: Path | None = None) -> tuple[Rendered, ...]:
-    """``check_stack`` of a stack, once per process (the chart tests share it)."""
-    return tuple(check_stack(Engine(source=source), stack_of(stack)))
-
-
 def report(stack: str, results: Iterable[Rendered]) -> tuple[list[str], int]:
     """Lines to print for one stack, and how many problems they name."""
     lines, total = [], 0
@@ -363,8 +360,15 @@ def report(stack: str, results: Iterable[Rendered]) -> tuple[list[str], int]:
     return lines, total
 
 
+def _helm_version() -> str:
+    import helm_python
+
+    return helm_python.helm_sdk_version()
+
+
 def main(stacks: list[str], source: Path | None = None) -> int:
     failed = False
+    print(f"charts: rendering from {source or chartcache.cache_dir()} with Helm {_helm_version()}")
     try:
         for stack in stacks:
             lines, total = report(stack, check_stack(Engine(source=source), stack_of(stack)))

@@ -105,12 +105,30 @@ def test_grafana_may_read_secrets_only_in_its_own_namespace():
     assert len(chartmodel.grafana_secret_problems(other, "monitoring")) == 1
 
 
-def test_grafana_sidecars_must_name_their_namespaces():
-    def sidecar(value: str) -> dict:
-        return _deployment("grafana", {"containers": [_container("grafana-sc-dashboard", env=[{"name": "NAMESPACE", "value": value}])]})
+def test_grafana_sidecars_watch_named_namespaces_holding_every_dashboard_with_rbac_there():
+    def sidecar(value: str | None) -> dict:
+        env = [{"name": "LABEL", "value": "grafana_dashboard"}, {"name": "LABEL_VALUE", "value": "1"}]
+        env += [{"name": "NAMESPACE", "value": value}] if value else []
+        return _deployment("grafana", {"containers": [_container("grafana-sc-dashboard", env=env)]})
 
-    assert len(chartmodel.grafana_sidecar_problems([sidecar("ALL")], "monitoring")) == 1
-    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring") == []
+    def dashboard(ns: str) -> dict:
+        return {"kind": "ConfigMap", "metadata": {"name": "d", "namespace": ns, "labels": {"grafana_dashboard": "1"}}}
+
+    assert chartmodel.grafana_sidecar_problems([sidecar("ALL")], "monitoring") == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard watches every namespace (NAMESPACE=ALL)"
+    ]
+    assert chartmodel.grafana_sidecar_problems([sidecar(None), dashboard("monitoring")], "monitoring") == []
+    assert chartmodel.grafana_sidecar_problems([sidecar(None)], "monitoring", [dashboard("finops")]) == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard never loads ConfigMap finops/d: it watches monitoring"
+    ]
+    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops")]) == [
+        "Deployment monitoring/grafana containers/grafana-sc-dashboard watches finops, where no RoleBinding lets its ServiceAccount read"
+    ]
+    other = {"kind": "RoleBinding", "metadata": {"name": "x", "namespace": "finops"}, "subjects": [{"kind": "ServiceAccount", "name": "x", "namespace": "finops"}]}
+    assert len(chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops"), other])) == 1
+    binding = {"kind": "RoleBinding", "metadata": {"name": "grafana", "namespace": "finops"},
+               "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "monitoring"}]}
+    assert chartmodel.grafana_sidecar_problems([sidecar("monitoring,finops")], "monitoring", [dashboard("finops"), binding]) == []
 
 
 def test_an_init_container_without_resources_is_unsized():
@@ -301,3 +319,24 @@ def test_the_pods_the_prometheus_operator_makes_are_checked_with_the_resources_s
     loose = {**prometheus, "spec": {"securityContext": {"runAsUser": 1000}}}
     found = chartmodel.pod_security_problems("kube-prometheus-stack", [loose], "monitoring", {"monitoring": "restricted"})
     assert len(found) == 6 and all(f.startswith("Prometheus monitoring/p in monitoring (restricted)") for f in found)
+
+
+def test_make_charts_keeps_only_archives_that_match_the_lock(monkeypatch, tmp_path):
+    import helm_python
+
+    good = _archive({"Chart.yaml": b"name: demo\nversion: 1.0.0\n"}, 0)
+    lock = {"demo": {"version": "1.0.0", "repository": "https://charts.example", "archiveDigest": chartcache.archive_digest(good), "contentDigest": "sha256:0"}}
+    served = {"data": good}
+
+    def pull(chart, *, repo_url, version, destination):
+        assert (chart, repo_url, version) == ("demo", "https://charts.example", "1.0.0")
+        (Path(destination) / f"{chart}-{version}.tgz").write_bytes(served["data"])
+        return {"output": ""}
+
+    monkeypatch.setattr(helm_python, "pull", pull)
+    assert chartcache.fill_from_repositories(tmp_path, lock) == ["demo 1.0.0: pulled from https://charts.example, archive digest matches the lock"]
+    assert (tmp_path / "demo-1.0.0.tgz").read_bytes() == good
+    served["data"] = _archive({"Chart.yaml": b"name: demo\nversion: 1.0.0\n", "templates/new.yaml": b""}, 0)
+    with pytest.raises(chartcache.CacheError, match="matches neither digest"):
+        chartcache.fill_from_repositories(tmp_path / "other", lock)
+    assert not (tmp_path / "other" / "demo-1.0.0.tgz").exists()

@@ -232,3 +232,26 @@ def test_releases_carry_the_values_tools_render_writes():
     by_chart = {r.chart: r for r in charts.releases_of("dev")}
     assert {r["chart"]: r["values"] for r in rendered("dev").releases} == {c: dict(r.values) for c, r in by_chart.items()}
     assert by_chart["metrics-server"].namespace == "monitoring"
+
+
+def test_charts_cache_options_go_together(capsys):
+    from tools.__main__ import main as tools_main
+
+    for argv in (["charts", "cache", "--from", "x"], ["charts", "cache", "--record"], ["charts", "dev", "--from-git", "x"]):
+        with pytest.raises(SystemExit) as exit_info:
+            tools_main(argv)
+        assert exit_info.value.code == 2, argv
+    assert "--record needs --from-git DIR" in capsys.readouterr().err
+
+
+def test_an_unreachable_chart_repository_names_the_offline_way_and_exits_2(capsys, monkeypatch, tmp_path):
+    import helm_python
+
+    monkeypatch.setenv("CLOUD_PLATFORM_CHART_CACHE", str(tmp_path))
+
+    def unreachable(cache, lock):
+        raise helm_python.HelmRepoError("looks like https://charts.example is not a valid chart repository or cannot be reached")
+
+    monkeypatch.setattr(charts.chartcache, "fill_from_repositories", unreachable)
+    assert charts.cache_main(None) == 2
+    assert "python -m tools charts cache --from-git DIR" in capsys.readouterr().err
