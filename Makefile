@@ -4,12 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+comma := ,
+space := $(subst ,, )
 OUT ?= build/$(STACK)
-# A project-local state backend and passphrase: no Pulumi account is needed.
+# The stacks are the Pulumi.<stack>.yaml files; make refuses any other STACK as `tools render` does.
+STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
+# A cloud stack's S3 backend and KMS secrets provider, saved by `tools bootstrap-backend --save`
+# (git-ignored; exported variables win). `tools backend` stops a cloud stack without them.
+-include .pulumi-backend-$(STACK).mk
+# Otherwise a project-local state backend and passphrase: no Pulumi account is needed.
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(CURDIR)/.pulumi-passphrase
+export PULUMI_SECRETS_PROVIDER
 
-.PHONY: venv test up preview destroy render preflight clean
+.PHONY: venv test up preview destroy render preflight backend check-stack clean
 
 # "<real path of the base interpreter> <version>" of a Python, empty if it does not run.
 python_id = $(shell $(1) -c 'import os, sys; print(os.path.realpath(sys._base_executable), "%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
@@ -52,6 +60,13 @@ render: venv
 preflight: venv
 	$(PY) -m tools preflight $(if $(filter eks,$(STACK)),eks,kind)
 
+check-stack:
+	@$(if $(filter $(STACK),$(STACKS)),:,echo "make: unknown stack '$(STACK)': expected one of $(subst $(space),$(comma)$(space),$(STACKS)) (STACK=<name> of a Pulumi.<name>.yaml)" >&2; exit 2)
+
+# eks: the S3 backend and KMS secrets provider, or the exact commands that make them.
+backend: check-stack venv
+	$(PY) -m tools backend $(STACK)
+
 .pulumi-state:
 	mkdir -p .pulumi-state
 
@@ -59,19 +74,20 @@ preflight: venv
 	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 # Stack selection is shared by up, preview and destroy.
+# A stack created on the S3 backend gets the KMS secrets provider.
 define select_stack
-	pulumi stack select --create $(STACK) --non-interactive >/dev/null
+	pulumi stack select --create $(STACK) --non-interactive $(if $(filter s3://%,$(PULUMI_BACKEND_URL)),--secrets-provider "$$PULUMI_SECRETS_PROVIDER") >/dev/null
 endef
 
-up: preflight .pulumi-state .pulumi-passphrase
+up: check-stack preflight backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi up --stack $(STACK) --yes
 
-preview: preflight .pulumi-state .pulumi-passphrase
+preview: check-stack preflight backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi preview --stack $(STACK) --diff
 
-destroy: preflight .pulumi-state .pulumi-passphrase
+destroy: check-stack preflight backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi destroy --stack $(STACK) --yes
 

@@ -6,7 +6,9 @@ Commands:
   policy <stack>             run the policy pack offline on the stack (exit 1 on a mandatory violation)
   charts [<stack> ...]       render every pinned chart with helm and validate it (exit 3: skipped, no helm/network)
   preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
-  bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
+  bootstrap-backend [--save] create (idempotently) the S3 state bucket and KMS keys for the eks stack;
+                             --save writes them to .pulumi-backend-<stack>.mk for make
+  backend <stack>            check the stack's Pulumi backend: S3 and KMS for a cloud stack (exit 2 with the fix)
   cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
   diff --base REF [--stack S ...] [--format text|markdown]
                              manifest and cost diff against a git ref; exits 1 on the budget guard
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
     preflight_eks.add_arguments(preflight_parser)
     bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
+    backend = sub.add_parser("backend", help="check that the stack's Pulumi backend and secrets provider suit its target")
+    backend.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
     cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     cost.add_argument("--format", choices=("table", "json", "markdown"), default="table")
@@ -63,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         return bootstrap_backend.run(args)
     if args.command == "drift":
         return drift.run(args)
+    if args.command == "backend":
+        from tools import stackenv
+
+        return stackenv.main(args.stack, os.environ)
 
     from tools.mockrun import stack_names
 
@@ -108,12 +117,16 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[
 
 
 def _diff(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
-    from tools.diff import format_markdown, format_text, run_diff
+    from tools.diff import BaseRefError, format_markdown, format_text, run_diff
 
     unknown = [s for s in args.stacks or [] if s not in known]
     if unknown:
         parser.error(f"unknown stack {unknown[0]!r}: expected one of {', '.join(known)}")
-    diffs = run_diff(args.base, args.stacks)
+    try:
+        diffs = run_diff(args.base, args.stacks)
+    except BaseRefError as err:  # a bad ref is a usage error (2), never a budget breach (1)
+        print(err, file=sys.stderr)
+        return 2
     sys.stdout.write((format_markdown if args.format == "markdown" else format_text)(diffs, args.base))
     problems = [p for d in diffs for p in d.problems]
     for problem in problems:

@@ -1,13 +1,15 @@
 """``python -m tools preflight``: check the tools ``make up`` needs before anything is created.
 
-Each missing tool is named with how to install it; the exit status is non-zero when any is
-missing, so ``make up`` stops before Pulumi declares a single resource.
+Each missing tool is named with how to install it, on stderr; the exit status is 2 (an
+environment error, the project's convention) when any is missing, so ``make up`` stops before
+Pulumi declares a single resource.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,7 +49,7 @@ def _docker_daemon_up() -> bool:
 def main() -> int:
     found = problems()
     for line in found:
-        print(f"preflight: {line}")
+        print(f"preflight: {line}", file=sys.stderr)
     if not found:
-        print("preflight: docker, kind and pulumi are ready")
-    return 1 if found else 0
+        print("preflight: docker, kind and pulumi are ready", file=sys.stderr)
+    return 2 if found else 0

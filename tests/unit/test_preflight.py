@@ -22,7 +22,11 @@ def test_a_stopped_docker_daemon_is_reported():
     ]
 
 
-def test_main_exits_non_zero_when_something_is_missing(monkeypatch, capsys):
-    monkeypatch.setattr(preflight.shutil, "which", lambda t: None)
-    assert preflight.main() == 1
-    assert "kind is not installed" in capsys.readouterr().out
+def test_main_exits_2_on_stderr_when_something_is_missing(monkeypatch, capsys):
+    """A missing tool is an environment error: exit 2, every line on stderr, none on stdout."""
+    missing = preflight.problems(which=lambda t: None, docker_ok=lambda: True)
+    monkeypatch.setattr(preflight, "problems", lambda: missing)
+    assert preflight.main() == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert [line.split()[1] for line in err.splitlines()] == ["docker", "kind", "pulumi"]
