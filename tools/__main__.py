@@ -109,9 +109,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[
 
         sys.stdout.write(format_estimate(estimate_stack(args.stack), args.format))
         return 0
+    from tools.render import OutDirRefused
     from tools.render import render as render_stack
 
-    report = render_stack(args.stack, args.out)
+    try:
+        report = render_stack(args.stack, args.out)
+    except OutDirRefused as err:
+        print(err, file=sys.stderr)
+        return 2
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
 
