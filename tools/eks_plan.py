@@ -21,6 +21,8 @@ ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ELASTIC_IP = "aws:ec2/eip:Eip"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE53_RECORD = "aws:route53/record:Record"
 ROUTE53_ZONE = "aws:route53/zone:Zone"
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -86,7 +88,9 @@ class Plan:
     ``hosted_zone_ids``: Route 53 zones the stack writes records into; ``creates_zone`` when it
     makes its own. ``nat_gateways``: NAT gateways (one Elastic IP each); ``eip_tags``: the tags
     every Elastic IP of the stack carries, to recognise them once they exist (a re-run needs
-    no new address for them).
+    no new address for them). ``instance_types``: the node groups' instance types;
+    ``zone_count``: how many of the region's available zones the subnets use (the program takes
+    the first ones ``getAvailabilityZones`` lists).
     """
 
     repositories: tuple[str, ...] = ()
@@ -98,6 +102,8 @@ class Plan:
     nat_gateways: int = 0
     eip_tags: tuple[tuple[str, str], ...] = ()
     region: str | None = None
+    instance_types: tuple[str, ...] = ()
+    zone_count: int = 0
 
 
 def plan_from_run(run: RunLike) -> Plan:
@@ -115,6 +121,8 @@ def plan_from_run(run: RunLike) -> Plan:
         nat_gateways=len(_of(regs, NAT_GATEWAY)),
         eip_tags=_common_tags(_of(regs, ELASTIC_IP)),
         region=_region(regs, images, arns),
+        instance_types=_unique(str(t) for r in _of(regs, NODE_GROUP) for t in r.inputs.get("instanceTypes") or []),
+        zone_count=len({r.inputs.get("availabilityZone") for r in _of(regs, SUBNET) if r.inputs.get("availabilityZone")}),
     )
 
 

@@ -58,6 +58,14 @@ BAD = [
     (_eks(systemNodes="0"), f'{P}systemNodes must be an integer from 1 to 5 (got "0")'),
     (_eks(nodeInstanceTypes="t3 medium"), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "t3 medium")'),
     (_eks(nodeInstanceTypes=""), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "")'),
+    # Shaped like an instance type but not one EC2 has (botocore's EC2 model): refused before the
+    # VPC, NAT gateway and cluster are created, and never priced at $0 by tools cost.
+    (_eks(nodeInstanceTypes="t3.gigantic"),
+     f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium '
+     f'(t3.gigantic is not an EC2 instance type) (got "t3.gigantic")'),
+    (_eks(nodeInstanceTypes="t3.medium,m5.larg"),
+     f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium '
+     f'(m5.larg is not an EC2 instance type; did you mean m5.large?) (got "t3.medium,m5.larg")'),
     (_eks(nodeCapacityType="spot"), f'{P}nodeCapacityType must be one of ON_DEMAND, SPOT (got "spot")'),
     (_eks(nodeMinSize="-1"), f'{P}nodeMinSize must be an integer from 0 to 50 (got "-1")'),
     (_eks(nodeDesiredSize="x"), f'{P}nodeDesiredSize must be an integer (got "x")'),
@@ -117,3 +125,12 @@ def test_bad_eks_config_registers_nothing():
         with pytest.raises(pulumi.RunError, match="nodeDesiredSize must lie between") as err:
             run_program("eks", preview=preview, config=config, secret_keys=secrets)
         assert err.value.registrations == []
+
+
+def test_instance_types_are_those_of_the_ec2_service_model_botocore_ships():
+    from stacks.eks_config import check_instance_types, ec2_instance_types
+
+    known = ec2_instance_types()
+    assert {"t3.medium", "t3.large", "m6i.large", "c7g.xlarge"} <= known
+    assert "t3.gigantic" not in known
+    assert check_instance_types("t3.medium, m6i.large") is None

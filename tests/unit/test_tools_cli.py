@@ -64,3 +64,14 @@ def test_every_documented_usage_line_is_accepted():
         # Optional parts written [--flag VALUE] must be accepted both with and without them.
         for variant in ([a.strip("[]") for a in argv], [a for a in re.sub(r"\[[^]]*\]", "", " ".join(argv)).split()]):
             tools_main.build_parser().parse_args(variant)
+
+
+def test_an_instance_type_ec2_does_not_have_stops_tools_cost_before_pricing(project_copy):
+    """t3.gigantic once priced at $0.00 and fooled the budget guard; now it is a config error."""
+    text = (project_copy / "Pulumi.eks.yaml").read_text()
+    (project_copy / "Pulumi.eks.yaml").write_text(text + "  cloud-platform:nodeInstanceTypes: t3.gigantic\n")
+    result = subprocess.run([sys.executable, "-m", "tools", "cost", "eks"], cwd=project_copy, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "cloud-platform:nodeInstanceTypes must be comma-separated EC2 instance types" in result.stderr
+    assert "t3.gigantic is not an EC2 instance type" in result.stderr
