@@ -6,25 +6,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tools import render as render_tool
 from tools.__main__ import main
-
-
-@pytest.fixture
-def stub_program(monkeypatch):
-    """Render with the suite's shared runs: the program is not run again for each stack."""
-    from tests.conftest import stack_run
-
-    monkeypatch.setattr(render_tool, "run_program", lambda stack, preview: stack_run(stack, preview))
 
 
 def _files(out) -> set[str]:
     return {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
 
 
-def test_a_second_render_into_the_same_directory_keeps_nothing_of_the_first(tmp_path, stub_program):
+def test_a_second_render_into_the_same_directory_keeps_nothing_of_the_first(tmp_path):
     out = tmp_path / "build"
     render_tool.render("prod", out)
     assert (out / "trip-service-prod").is_dir()
@@ -35,7 +25,7 @@ def test_a_second_render_into_the_same_directory_keeps_nothing_of_the_first(tmp_
     assert _files(out) == set(marker["files"]) | {render_tool.MARKER}
 
 
-def test_files_a_user_added_to_a_render_directory_are_kept(tmp_path, stub_program):
+def test_files_a_user_added_to_a_render_directory_are_kept(tmp_path):
     out = tmp_path / "build"
     render_tool.render("dev", out)
     (out / "notes.txt").write_text("mine")
@@ -52,7 +42,7 @@ def test_a_non_empty_directory_render_did_not_make_is_refused_and_untouched(tmp_
     assert _files(tmp_path) == {"precious.yaml"}
 
 
-def test_a_marker_never_makes_render_delete_outside_its_directory(tmp_path, stub_program):
+def test_a_marker_never_makes_render_delete_outside_its_directory(tmp_path):
     outside = tmp_path / "outside.txt"
     outside.write_text("keep")
     out = tmp_path / "build"
