@@ -21,10 +21,11 @@ KMS = "awskms://alias/cloud-platform-secrets?region=ap-northeast-2"
 
 @pytest.fixture
 def project(tmp_path):
-    """What make and ``python -m tools backend`` read: the Makefile, the stack files, tools/."""
+    """What make and ``python -m tools backend`` read: the Makefile, the stack files, the code."""
     for path in [ROOT / "Makefile", *ROOT.glob("Pulumi*.yaml")]:
         shutil.copy(path, tmp_path / path.name)
-    shutil.copytree(ROOT / "tools", tmp_path / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("tools", "components", "stacks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
