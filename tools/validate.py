@@ -7,6 +7,7 @@ checker in ``CRD_CHECKERS``, and a kind with neither is an error, never a silent
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import kubernetes_validate
@@ -26,8 +27,20 @@ class UnvalidatedKind(Exception):
     """An object of a kind that neither the Kubernetes schemas nor a CRD checker cover."""
 
 
+# Results by the object's content: the same object declared by several runs (every stack's
+# run with one setting changed) is validated once per process. Validation is a pure function.
+_CHECKED: dict[str, tuple[str, ...]] = {}
+
+
 def validate_object(obj: dict) -> list[str]:
     """Problems found in ``obj`` (empty when valid). Raises UnvalidatedKind for unknown kinds."""
+    text = json.dumps(obj, sort_keys=True, default=str)
+    if text not in _CHECKED:
+        _CHECKED[text] = tuple(_validate(obj))
+    return list(_CHECKED[text])
+
+
+def _validate(obj: dict) -> list[str]:
     key = f"{obj.get('apiVersion')}/{obj.get('kind')}"
     if key in CRD_CHECKERS:
         return CRD_CHECKERS[key](obj)
