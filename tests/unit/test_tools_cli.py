@@ -66,12 +66,19 @@ def test_every_documented_usage_line_is_accepted():
             tools_main.build_parser().parse_args(variant)
 
 
-def test_an_instance_type_ec2_does_not_have_stops_tools_cost_before_pricing(project_copy):
+def test_an_instance_type_ec2_does_not_have_stops_tools_cost_before_pricing(tmp_path, monkeypatch, capsys):
     """t3.gigantic once priced at $0.00 and fooled the budget guard; now it is a config error."""
-    text = (project_copy / "Pulumi.eks.yaml").read_text()
-    (project_copy / "Pulumi.eks.yaml").write_text(text + "  cloud-platform:nodeInstanceTypes: t3.gigantic\n")
-    result = subprocess.run([sys.executable, "-m", "tools", "cost", "eks"], cwd=project_copy, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "cloud-platform:nodeInstanceTypes must be comma-separated EC2 instance types" in result.stderr
-    assert "t3.gigantic is not an EC2 instance type" in result.stderr
+    import tools.mockrun
+
+    for path in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    with (tmp_path / "Pulumi.eks.yaml").open("a") as stack_file:
+        stack_file.write("  cloud-platform:nodeInstanceTypes: t3.gigantic\n")
+    monkeypatch.setattr(tools.mockrun, "ROOT_DIR", tmp_path)
+    assert tools_main.main(["cost", "eks"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "cloud-platform:nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium "
+        '(t3.gigantic is not an EC2 instance type) (got "t3.gigantic")'
+    ]
