@@ -22,7 +22,13 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.registry import Registry, RegistryArgs
 from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
+    ALB_WEBHOOK_SERVICE,
+    BASE_POOL,
+    POOL_LABEL,
+    SPOT_POOL,
+    SPOT_TAINT,
     STORAGE_CLASS,
+    WebhookTlsValues,
     alb_annotations,
     alb_controller_values,
     autoscaler_values,
@@ -38,9 +44,11 @@ from components.observability import addons
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
+from components.placement import Placement
 from components.platform import Platform, Tls
 from components.specs import Ownership
 from components.trip_currency.catalog import built_images
+from components.webhook_tls import WebhookTls, WebhookTlsArgs
 from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
 from stacks.eks_config import EksSettings
 from stacks.settings import Settings
@@ -56,6 +64,10 @@ KUBE_SYSTEM = "kube-system"
 ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
 
 
+# The node groups' pools (components/aws/specs.py) as the components read them.
+EKS_PLACEMENT = Placement(pool_label=POOL_LABEL, base_pool=BASE_POOL, spot_pool=SPOT_POOL, spot_taint=SPOT_TAINT)
+
+
 def hosts(domain: str) -> dict[str, str]:
     """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
     own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
@@ -65,7 +77,8 @@ def hosts(domain: str) -> dict[str, str]:
 def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
     """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
     NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
-    scrapers (the control plane is managed) and verified kubelet TLS.
+    scrapers (the control plane is managed), verified kubelet TLS, the base/Spot node pools
+    and a hard zone spread (every EKS node carries ``topology.kubernetes.io/zone``).
 
     No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
     from their interfaces in the public subnets, so those subnets are the external sources
@@ -87,6 +100,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        placement=EKS_PLACEMENT,
+        zone_spread="DoNotSchedule",
     )
 
 
@@ -133,8 +148,7 @@ def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, 
             public_subnet_ids=network.public_subnet_ids,
             private_subnet_ids=network.private_subnet_ids,
             secrets_key_arn=secrets_key.arn,
-            system_nodes=eks.system_nodes,
-            app_nodes=eks.app_nodes,
+            node_groups=eks.node_groups,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
             viewer_principals=eks.viewer_principals,
@@ -184,15 +198,22 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
     """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role."""
     alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
     after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster])
+    # The release name is the chart's fullname, which its certificate names.
+    webhook = WebhookTls(
+        "aws-load-balancer-controller-webhook",
+        WebhookTlsArgs(AWS_LOAD_BALANCER_CONTROLLER.chart, ALB_WEBHOOK_SERVICE, KUBE_SYSTEM),
+    )
     alb = helm_release(
         "aws-load-balancer-controller",
         AWS_LOAD_BALANCER_CONTROLLER,
         KUBE_SYSTEM,
         alb_controller_values(
-            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
+            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account,
+            WebhookTlsValues(webhook.ca_cert, webhook.cert, webhook.key),
         ),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -202,6 +223,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     return alb
 
@@ -223,6 +245,7 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
         ),
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
 
 

@@ -93,6 +93,8 @@ def _nearest_key_hint(name: str) -> str:
 
 
 def _unknown_key(name: str) -> str:
+    if name in eks_config.RENAMED:
+        return f"{PROJECT}:{name} was renamed: set {eks_config.RENAMED[name]} instead (README: Node groups)"
     return f"{PROJECT}:{name} is not a known key{_nearest_key_hint(name)}"
 
 
