@@ -260,6 +260,10 @@ def test_the_plan_holds_the_node_groups_types_and_the_zones_of_the_eks_stack():
     from tests.conftest import stack_run
     from tools.eks_plan import plan_from_run
 
+    from tools.render import checked_config
+
     plan = plan_from_run(stack_run("eks", False))
-    assert "t3.medium" in plan.instance_types
-    assert plan.zone_count == 3
+    values = checked_config("eks")
+    configured = {t.strip() for k, v in values.items() if k.endswith("InstanceTypes") for t in v.split(",") if t.strip()}
+    assert set(plan.instance_types) == configured
+    assert plan.zone_count == values["availabilityZones"]

@@ -88,11 +88,13 @@ def test_every_documented_usage_line_is_accepted():
 
 def test_an_instance_type_ec2_does_not_have_stops_tools_cost_before_pricing(stack_files, capsys):
     """t3.gigantic once priced at $0.00 and fooled the budget guard; now it is a config error."""
-    _append(stack_files, "eks", "  cloud-platform:nodeInstanceTypes: t3.gigantic\n")
+    stack_file = stack_files / "Pulumi.eks.yaml"
+    text = re.sub(r"(?m)^  cloud-platform:baseInstanceTypes:.*\n", "", stack_file.read_text())
+    stack_file.write_text(text + "  cloud-platform:baseInstanceTypes: t3.gigantic\n")
     assert tools_main.main(["cost", "eks"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        "cloud-platform:nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium "
+        "cloud-platform:baseInstanceTypes must be comma-separated EC2 instance types, such as t3.medium "
         '(t3.gigantic is not an EC2 instance type) (got "t3.gigantic")'
     ]
