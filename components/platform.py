@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.placement import Placement
+
 Exposure = Literal["NodePort", "ClusterIP"]
 
 
@@ -50,6 +52,12 @@ class Platform:
         external_sources: CIDRs from which traffic of the public entry points (NodePorts,
             load balancers targeting pod IPs) arrives at the pods, after kube-proxy's SNAT.
             NetworkPolicies admit them on the public ports only. Empty admits none.
+        placement: node pools by label and taint (eks: on-demand ``base`` and tainted
+            ``spot``), read through ``components.placement``; ``None`` where every node is
+            alike (kind).
+        zone_spread: ``whenUnsatisfiable`` of the zone spread of replicated Deployments:
+            ``DoNotSchedule`` where every node has a zone label (eks), ``ScheduleAnyway``
+            where none has (kind).
     """
 
     name: str
@@ -67,6 +75,8 @@ class Platform:
     region: str | None = None
     ingress_namespace: str | None = None
     external_sources: tuple[str, ...] = ()
+    placement: Placement | None = None
+    zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
 
     @property
     def node_ports(self) -> bool:

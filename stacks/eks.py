@@ -22,6 +22,10 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.registry import Registry, RegistryArgs
 from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
+    BASE_POOL,
+    POOL_LABEL,
+    SPOT_POOL,
+    SPOT_TAINT,
     STORAGE_CLASS,
     alb_annotations,
     alb_controller_values,
@@ -38,6 +42,7 @@ from components.observability import addons
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
+from components.placement import Placement
 from components.platform import Platform, Tls
 from components.specs import Ownership
 from components.trip_currency.catalog import built_images
@@ -56,6 +61,10 @@ KUBE_SYSTEM = "kube-system"
 ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
 
 
+# The node groups' pools (components/aws/specs.py) as the components read them.
+EKS_PLACEMENT = Placement(pool_label=POOL_LABEL, base_pool=BASE_POOL, spot_pool=SPOT_POOL, spot_taint=SPOT_TAINT)
+
+
 def hosts(domain: str) -> dict[str, str]:
     """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
     own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
@@ -65,7 +74,8 @@ def hosts(domain: str) -> dict[str, str]:
 def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
     """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
     NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
-    scrapers (the control plane is managed) and verified kubelet TLS.
+    scrapers (the control plane is managed), verified kubelet TLS, the base/Spot node pools
+    and a hard zone spread (every EKS node carries ``topology.kubernetes.io/zone``).
 
     No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
     from their interfaces in the public subnets, so those subnets are the external sources
@@ -87,6 +97,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        placement=EKS_PLACEMENT,
+        zone_spread="DoNotSchedule",
     )
 
 
@@ -133,8 +145,7 @@ def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, 
             public_subnet_ids=network.public_subnet_ids,
             private_subnet_ids=network.private_subnet_ids,
             secrets_key_arn=secrets_key.arn,
-            system_nodes=eks.system_nodes,
-            app_nodes=eks.app_nodes,
+            node_groups=eks.node_groups,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
             viewer_principals=eks.viewer_principals,
@@ -193,6 +204,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         ),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -202,6 +214,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     return alb
 
@@ -223,6 +236,7 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
         ),
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
 
 

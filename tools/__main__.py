@@ -11,7 +11,7 @@ Commands:
                              fill the chart cache from the chart repositories, or from git clones
   preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
   bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
-  cost <stack> [--format F]  monthly cost estimate (table, json or markdown)
+  cost <stack> [--format F]  monthly cost estimate (table, json, markdown, or readme: the README block)
   diff --base REF [--stack S ...] [--format text|markdown]
                              manifest and cost diff against a git ref; exits 1 on the budget guard
   drift --stack S --status N --log FILE
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
     cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
     cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
-    cost.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    cost.add_argument("--format", choices=("table", "json", "markdown", "readme"), default="table")
     diff = sub.add_parser("diff", help="objects and cost changed against a git ref, per stack")
     diff.add_argument("--base", required=True, help="git ref to compare with (branch, tag, HEAD~1, ...)")
     diff.add_argument("--stack", action="append", dest="stacks", help="a stack to diff (repeatable; default: all)")
@@ -111,15 +111,20 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[
     if args.command == "diff":
         return _diff(parser, args, known)
     if args.command == "cost":
-        from tools.cost import estimate_stack, format_estimate
-
-        sys.stdout.write(format_estimate(estimate_stack(args.stack), args.format))
+        sys.stdout.write(_cost_text(args.stack, args.format))
         return 0
     from tools.render import render as render_stack
 
     report = render_stack(args.stack, args.out)
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
+
+
+def _cost_text(stack: str, fmt: str) -> str:
+    from tools.cost import format_estimate, report_stack
+
+    e, table = report_stack(stack)
+    return format_estimate(e, fmt, table)
 
 
 def _diff(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:

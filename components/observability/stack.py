@@ -108,7 +108,10 @@ class ObservabilityStack(pulumi.ComponentResource):
 
     def _chart(self, role, pin, namespace, values, after, release=None) -> k8s.helm.v4.Chart:
         opts = pulumi.ResourceOptions(parent=self, depends_on=list(after))
-        return helm_release(f"{self._name}-{role}", pin, namespace, values, opts, release=release or role, labels=LABELS)
+        return helm_release(
+            f"{self._name}-{role}", pin, namespace, values, opts, release=release or role, labels=LABELS,
+            placement=self._args.platform.placement,
+        )
 
     def _receiver_secret(self) -> list[pulumi.Resource]:
         data = receiver_secret_data(self._args.alerting)
