@@ -19,7 +19,6 @@ from components.placement import Placement, chart_placement, daemonset_placement
 from components.specs import parse_cpu_m, parse_memory_mi
 
 PART_OF_LABEL = "app.kubernetes.io/part-of"
-# A Job is a chart hook that runs at install (a certificate patch); counting it is conservative.
 PodKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job"]
 Path = tuple[str, ...]
 
@@ -63,13 +62,19 @@ class LabelSlot:
 
 @dataclass(frozen=True)
 class ChartPin:
-    """A pinned chart; ``labels`` are where its values take common labels."""
+    """A pinned chart; ``labels`` are where its values take common labels.
+
+    ``secret_values`` are the values paths that carry secrets (a private key). Pulumi marks the
+    whole ``values`` input secret as soon as one value in it is, so the tools that write values
+    out (``tools render``, ``tools diff``) redact these paths and keep the rest readable.
+    """
 
     chart: str
     version: str
     repo: str
     pods: tuple[ChartPod, ...]
     labels: tuple[LabelSlot, ...] = ()
+    secret_values: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,10 +248,6 @@ KUBE_PROMETHEUS_STACK = ChartPin(
         ),
         ChartPod("prometheus-operator", "Deployment", (("prometheusOperator", "resources"),), placement=("prometheusOperator",)),
         ChartPod(
-            "admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),),
-            placement=("prometheusOperator", "admissionWebhooks", "patch"),
-        ),
-        ChartPod(
             "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
             enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),), placement=("grafana",),
         ),
@@ -330,6 +331,8 @@ AWS_LOAD_BALANCER_CONTROLLER = ChartPin(
     pods=(ChartPod("aws-load-balancer-controller", "Deployment", (("resources",),), ("replicaCount",)),),
     # additionalLabels go on every object (templates/_helpers.tpl "labels"), podLabels on the pods.
     labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
+    # The webhook's serving key (components/webhook_tls.py).
+    secret_values=(("webhookTLS", "key"),),
 )
 
 # Chart 9.59.0 ships Cluster Autoscaler 1.35.0 (appVersion, image tag v1.35.0): its minor must

@@ -22,11 +22,13 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.registry import Registry, RegistryArgs
 from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
+    ALB_WEBHOOK_SERVICE,
     BASE_POOL,
     POOL_LABEL,
     SPOT_POOL,
     SPOT_TAINT,
     STORAGE_CLASS,
+    WebhookTlsValues,
     alb_annotations,
     alb_controller_values,
     autoscaler_values,
@@ -46,6 +48,7 @@ from components.placement import Placement
 from components.platform import Platform, Tls
 from components.specs import Ownership
 from components.trip_currency.catalog import built_images
+from components.webhook_tls import WebhookTls, WebhookTlsArgs
 from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
 from stacks.eks_config import EksSettings
 from stacks.settings import Settings
@@ -195,12 +198,18 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
     """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role."""
     alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
     after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster])
+    # The release name is the chart's fullname, which its certificate names.
+    webhook = WebhookTls(
+        "aws-load-balancer-controller-webhook",
+        WebhookTlsArgs(AWS_LOAD_BALANCER_CONTROLLER.chart, ALB_WEBHOOK_SERVICE, KUBE_SYSTEM),
+    )
     alb = helm_release(
         "aws-load-balancer-controller",
         AWS_LOAD_BALANCER_CONTROLLER,
         KUBE_SYSTEM,
         alb_controller_values(
-            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
+            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account,
+            WebhookTlsValues(webhook.ca_cert, webhook.cert, webhook.key),
         ),
         after_nodes,
         labels=ADDON_LABELS,

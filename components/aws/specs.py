@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from components.manifests import pod_security_context, restricted_container_context
 from components.placement import spread_constraints
 from components.specs import Resources
 
@@ -183,21 +184,52 @@ EXTERNAL_DNS_TXT_PREFIX = "extdns-%{record_type}."
 SYSTEM_SELECTOR = {POOL_LABEL: BASE_POOL}
 
 
-def alb_controller_values(cluster_name: str, region: str, vpc_id: Any, role_arn: Any, service_account: str) -> dict:
+# The chart's webhook Service (templates/_helpers.tpl: "<chart name without -controller>-webhook-service")
+# and the name its generated certificate carries (the fullname: the release name).
+ALB_WEBHOOK_SERVICE = "aws-load-balancer-webhook-service"
+# Non-root user for the Cluster Autoscaler, whose image sets none (the chart's suggested one).
+AUTOSCALER_UID = 65534
+
+
+@dataclass(frozen=True)
+class WebhookTlsValues:
+    """PEM strings (or Outputs) for the chart's ``webhookTLS``; ``key`` is a secret."""
+
+    ca_cert: Any
+    cert: Any
+    key: Any
+
+
+def alb_controller_values(
+    cluster_name: str, region: str, vpc_id: Any, role_arn: Any, service_account: str, webhook_tls: WebhookTlsValues
+) -> dict:
     """aws-load-balancer-controller chart values (v3.5.0 values.yaml keys): two replicas on the
     system nodes, the IRSA service account, and the VPC given (no IMDS lookup).
 
-    The Service mutator webhook is off: it intercepts every Service creation with
-    ``failurePolicy: Fail``, so while the controller is not ready no Service at all (ClusterIP
-    ones included) could be created. The frontend's NLB is claimed through its
-    ``aws-load-balancer-type: external`` annotation instead, which needs no webhook.
-    Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/helm/aws-load-balancer-controller/values.yaml"""
+    - The Service mutator webhook is off: it intercepts every Service creation with
+      ``failurePolicy: Fail``, so while the controller is not ready no Service at all (ClusterIP
+      ones included) could be created. The frontend's NLB is claimed through its
+      ``aws-load-balancer-type: external`` annotation instead, which needs no webhook.
+    - ``webhookTLS``: a CA and certificate the program made (components/webhook_tls.py). Without
+      them the chart runs ``genCA`` at every render, so every preview would replace the TLS
+      Secret and the webhooks' ``caBundle`` (and ``keepTLSSecret`` needs ``lookup``, which a
+      render without a cluster cannot do).
+    - A PodDisruptionBudget (``maxUnavailable: 1``): its webhooks fail closed, so a drain must
+      never take both replicas at once.
+    - The restricted profile's securityContext on pod and container (the image runs as a
+      non-root user; the chart already sets a read-only root).
+    Ref: https://github.com/aws/eks-charts/blob/master/stable/aws-load-balancer-controller/templates/_helpers.tpl
+    ("aws-load-balancer-controller.webhookCerts"), pdb.yaml, values.yaml at chart 3.5.0"""
     return {
         "clusterName": cluster_name,
         "region": region,
         "vpcId": vpc_id,
         "replicaCount": 2,
         "enableServiceMutatorWebhook": False,
+        "webhookTLS": {"caCert": webhook_tls.ca_cert, "cert": webhook_tls.cert, "key": webhook_tls.key},
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "podSecurityContext": pod_security_context(),
+        "securityContext": {**restricted_container_context(), "readOnlyRootFilesystem": True},
         "serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)},
         "resources": CONTROLLER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
@@ -211,7 +243,10 @@ def alb_controller_values(cluster_name: str, region: str, vpc_id: Any, role_arn:
 def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_account: str) -> dict:
     """cluster-autoscaler chart values (9.59.0): AWS, auto-discovery of the node groups
     tagged for this cluster, the IRSA service account. Both groups scale between their bounds.
-    Ref: https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/values.yaml"""
+    The chart sets no securityContext: these meet the restricted profile, as uid 65534
+    (``fsGroup`` too, so the projected IRSA token is readable).
+    Ref: https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/values.yaml
+    (securityContext, containerSecurityContext)"""
     return {
         "cloudProvider": "aws",
         "replicaCount": 1,
@@ -221,6 +256,12 @@ def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_acc
         "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False},
         "resources": AUTOSCALER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
+        "securityContext": {
+            **pod_security_context(AUTOSCALER_UID),
+            "runAsUser": AUTOSCALER_UID,
+            "runAsGroup": AUTOSCALER_UID,
+        },
+        "containerSecurityContext": {**restricted_container_context(), "readOnlyRootFilesystem": True},
     }
 
 

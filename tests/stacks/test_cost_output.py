@@ -24,9 +24,9 @@ def test_kind_stacks_are_priced_from_their_requests_within_their_budget(kind_sta
     stack = kind_stack
     exported = stack_run(stack, False).outputs["monthlyCostEstimate"]
     assert exported["basis"] == "workload requests"  # kind has no bill: its requests are priced
-    # The render summary's requests at OpenCost's prices: the dev figure is the README's 2.59 vCPU / 6.40 GiB.
+    # The render summary's requests at OpenCost's prices: the dev figure is the README's 2.58 vCPU / 6.37 GiB.
     if stack == "dev":
-        assert exported["monthly"] == pytest.approx((2.59 * 0.031611 + 6.40 * 0.004237) * 730, abs=0.3)
+        assert exported["monthly"] == pytest.approx((2.58 * 0.031611 + 6.37 * 0.004237) * 730, abs=0.3)
     assert exported["monthly"] <= stack_settings(stack).pricing.monthly_budget
 
 
