@@ -23,7 +23,7 @@ from policy.objects import (
     pod_labels,
     pod_spec,
 )
-from tools.netpol import matches as selector_matches
+from components.manifests import selector_matches
 
 EKS_CLUSTER_TYPES = frozenset({"eks:index:Cluster", "aws:eks/cluster:Cluster"})
 # Ref: https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces

@@ -15,29 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from components.manifests import POD_TEMPLATE_PATHS
+from components.manifests import selector_matches as matches
+
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-
-
-def matches(selector: dict | None, labels: dict[str, str]) -> bool:
-    """Whether ``labels`` satisfy a LabelSelector. ``None`` (absent) matches nothing here:
-    callers decide what an absent selector means."""
-    if selector is None:
-        return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
-        present = key in labels
-        if op == "In" and not (present and labels[key] in values):
-            return False
-        if op == "NotIn" and present and labels[key] in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
-            return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -58,16 +39,16 @@ class PodTemplate:
 
 
 def pod_templates(objects: list[dict]) -> list[PodTemplate]:
-    """Every pod template of Deployments, StatefulSets, DaemonSets, Jobs and CronJobs."""
+    """Every pod template of the workloads (``POD_TEMPLATE_PATHS``: Deployments, StatefulSets,
+    DaemonSets, Jobs, CronJobs, ...)."""
     out = []
     for o in objects:
-        spec = o.get("spec") or {}
-        if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
-            template = spec["template"]
-        elif o["kind"] == "CronJob":
-            template = spec["jobTemplate"]["spec"]["template"]
-        else:
+        path = POD_TEMPLATE_PATHS.get(o["kind"])
+        if path is None:
             continue
+        template = o
+        for key in path:
+            template = template[key]
         labels = tuple(sorted(((template.get("metadata") or {}).get("labels") or {}).items()))
         meta = o["metadata"]
         out.append(PodTemplate(meta["namespace"], f"{o['kind']}/{meta['name']}", labels, json.dumps(template["spec"])))
