@@ -37,6 +37,8 @@ class Platform:
         registry: registry prefix for this project's own images (``docker.io/korgosu``).
         load_balancer_annotations: annotations for Services of type LoadBalancer; where set,
             the frontend gets its own load balancer (eks: an NLB).
+        load_balancer_port: the one port that load balancer serves (eks: 443, TLS terminated
+            by the NLB with the platform's certificate); ``None`` serves the pod's own port.
         cluster_scrapers: whether kube-prometheus-stack scrapes controller-manager,
             scheduler, etcd and kube-proxy (possible on kind with its kubeadm patches,
             not on managed control planes).
@@ -60,7 +62,8 @@ class Platform:
     tls: Tls | None = None
     storage_class: str | None = None
     registry: str = "docker.io/korgosu"
-    load_balancer_annotations: tuple[tuple[str, str], ...] = ()
+    load_balancer_annotations: tuple[tuple[str, Any], ...] = ()
+    load_balancer_port: int | None = None
     cluster_scrapers: bool = False
     kubelet_insecure_tls: bool = False
     cloud_provider: str | None = None

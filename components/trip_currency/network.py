@@ -53,7 +53,9 @@ FRONTEND_LB_NAME = "service-frontend-nlb"
 
 def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
     """The frontend's own load balancer where the platform provisions one (seed 004: an NLB
-    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs."""
+    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs.
+    Its one port is the platform's ``load_balancer_port`` (eks: 443, where the NLB terminates
+    TLS) to the frontend's HTTP port: no plain-HTTP listener."""
     if not platform.load_balancer_annotations:
         return None
     labels = standard_labels(FRONTEND_LB_NAME, "frontend", PART_OF, OWNER)
@@ -61,7 +63,7 @@ def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
         "type": "LoadBalancer",
         "allocateLoadBalancerNodePorts": False,
         "selector": selector_labels(FRONTEND),
-        "ports": [{"name": "http", "port": FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
+        "ports": [{"name": "public", "port": platform.load_balancer_port or FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
     }
     meta = metadata(FRONTEND_LB_NAME, namespace_name(trip), labels, dict(platform.load_balancer_annotations))
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
