@@ -480,3 +480,32 @@ def test_urls_name_the_https_hosts_and_cloudmarts_paths_without_node_ports():
     assert urls["trip"] == "https://2025teamproject.store"
     assert urls["user-service-ingress"] == "https://2025teamproject.store/cloudmart/user"
     assert not [u for u in urls.values() if "localhost" in u]
+
+
+def test_vpc_flow_logs_go_to_a_kms_encrypted_log_group_with_a_retention():
+    run = _up()
+    (vpc,) = run.of_type("aws:ec2/vpc:Vpc")
+    (flow,) = run.of_type("aws:ec2/flowLog:FlowLog")
+    group = _one(run, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    assert flow.inputs["vpcId"] == f"{vpc.name}-id"
+    assert flow.inputs["trafficType"] == "ALL" and flow.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow.inputs["logDestination"] == f"arn:aws:mock:::loggroup/{group.name}"
+    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["kmsKeyId"] == "arn:aws:mock:::key/logs-key"
+    role = _one(run, "aws:iam/role:Role", "network-flow-logs-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert flow.inputs["iamRoleArn"] == f"arn:aws:mock:::role/{role.name}"
+
+
+def test_the_vpcs_default_security_group_keeps_no_rules():
+    (sg,) = _up().of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert sg.inputs["vpcId"] == "network-vpc-id"
+    assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
+
+
+def test_the_logs_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups_only():
+    policy = json.loads(_one(_up(), "aws:kms/key:Key", "logs-key").inputs["policy"])
+    admin, logs = policy["Statement"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{MOCK_ACCOUNT}:root"}
+    assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:ap-northeast-2:{MOCK_ACCOUNT}:*"}}
