@@ -52,6 +52,10 @@ class Platform:
         external_sources: CIDRs from which traffic of the public entry points (NodePorts,
             load balancers targeting pod IPs) arrives at the pods, after kube-proxy's SNAT.
             NetworkPolicies admit them on the public ports only. Empty admits none.
+        node_network: CIDRs of the nodes and the control plane as pods reach them (kubelets,
+            host-network pods, the Kubernetes API after its Service's DNAT, the API server
+            calling webhooks and metrics-server): kind's Docker network, eks's VPC.
+        api_server_ports: the port(s) the Kubernetes API listens on there (kind 6443, EKS 443).
     """
 
     name: str
@@ -70,6 +74,8 @@ class Platform:
     region: str | None = None
     ingress_namespace: str | None = None
     external_sources: tuple[str, ...] = ()
+    node_network: tuple[str, ...] = ()
+    api_server_ports: tuple[int, ...] = (443,)
 
     @property
     def node_ports(self) -> bool:

@@ -102,6 +102,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        node_network=(eks.vpc_cidr,),
+        api_server_ports=(443,),
     )
 
 
@@ -347,7 +349,7 @@ def build(settings: Settings) -> dict[str, object]:
     alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags, logs_policy)
     platform = eks_platform(eks, account, cert.arn, logs_bucket)
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
-    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
+    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs))
     public_routes(names, platform, eks, apps, alb, k8s_provider)
     public_dns(settings, eks, cluster, provider, k8s_provider, tags)
     urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}

@@ -39,6 +39,10 @@ INGRESS_OWNER, INGRESS_PART_OF = Ownership(team="platform", cost_center="CC-2000
 # Ref: https://docs.docker.com/reference/cli/dockerd/#default-address-pools
 # Ref: https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-typenodeport
 KIND_NODE_SOURCES = ("172.16.0.0/12", "192.168.0.0/16")
+# kubeadm's API server port on kind's control-plane node (the kubernetes Service's endpoint).
+KIND_API_SERVER_PORT = 6443
+# ingress-nginx's controller metrics port (the chart's ``metrics`` container port).
+INGRESS_METRICS_PORT = 10254
 
 # kubeadm binds controller-manager, scheduler, etcd metrics and kube-proxy metrics to
 # localhost by default; these patches open them to Prometheus inside the cluster (only the
@@ -161,6 +165,8 @@ def kind_platform(settings: Settings) -> Platform:
         kubelet_insecure_tls=True,
         ingress_namespace=INGRESS_NAMESPACE,
         external_sources=KIND_NODE_SOURCES,
+        node_network=KIND_NODE_SOURCES,
+        api_server_ports=(KIND_API_SERVER_PORT,),
     )
 
 
@@ -203,7 +209,10 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
         labels=owner_labels(INGRESS_OWNER, INGRESS_PART_OF),
     )
-    apps = deploy_apps(settings, platform, scrape_targets(), on_cluster, controller=(ingress,))
+    apps = deploy_apps(
+        settings, platform, scrape_targets(), on_cluster, controller=(ingress,),
+        extra_scrape_targets=((INGRESS_NAMESPACE, (INGRESS_METRICS_PORT,)),),
+    )
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         **app_outputs(settings, apps, {**cloudmart.urls(platform), **apps.obs.urls}),
