@@ -7,8 +7,8 @@ pinned charts give them (kube-prometheus-stack 88.5.3, loki 18.11.0, alloy 1.11.
 4.11.1, metrics-server 3.13.1, opencost; CoreDNS as kind and EKS label it). The expected flows
 are written here from the seeds (000, 004: who uses which store), the charts (who talks to
 whom) and the issue (controllers to the API, the ingestor alone to the internet), not read
-from the code. kind's ingress-nginx is outside the universe: its flows into the apps are the
-isolation tests'.
+from the code. On kind, ingress-nginx's controller (chart labels, ports 80, 443 and 10254)
+is part of it: it reaches the Ingresses' backends.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ CHART_PODS = {
 }
 OPENCOST = ((MONITORING, "opencost"), (9003, 9090))
 COREDNS = ("kube-system", "coredns")
+INGRESS = ("ingress-nginx", "ingress-nginx")
+INGRESS_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 DNS_LABELS = {"k8s-app": "kube-dns"}
 # Pods that call the Kubernetes API (service discovery, watches, dashboards, log tailing).
 API_CLIENTS = {"prometheus", "grafana", "kube-state-metrics", "kube-prometheus-stack-prometheus-operator", "alloy", "metrics-server", "opencost"}
@@ -67,6 +69,8 @@ def _world(stack: str):
     for (ns, name), ports in chart.items():
         pods[(ns, name)] = ({"app.kubernetes.io/name": name}, ports)
     pods[COREDNS] = (DNS_LABELS, (53, 9153))
+    if target_of(stack) == "kind":
+        pods[INGRESS] = (INGRESS_LABELS, (80, 443, 10254))
     namespaces = {**namespace_labels(stack), "kube-system": {}}
     return pods, [o for o in objs if o["kind"] == "NetworkPolicy"], namespaces
 
@@ -121,6 +125,13 @@ def _expected_pod_flows(stack: str) -> set[tuple[tuple[str, str], tuple[str, str
     if _opencost(stack):
         chart |= {(prometheus, (MONITORING, "opencost"), 9003), ((MONITORING, "opencost"), prometheus, 9090)}
     flows |= chart
+    if INGRESS in pods:  # the Ingresses' backends (seed 000's /cloudmart/*, seed 004's paths) and the scrape
+        for (ns, name), (labels, _) in pods.items():
+            if ns == "cloudmart" and labels.get("app.kubernetes.io/component") == "backend":
+                flows.add((INGRESS, (ns, name), 8080))
+            if ns == trip and labels.get("app.kubernetes.io/component") in ("api", "frontend"):
+                flows.add((INGRESS, (ns, name), 8000 if labels["app.kubernetes.io/component"] == "api" else 80))
+        flows.add((prometheus, INGRESS, 10254))
     for (ns, name) in pods:
         if name in TRACING_APPS and ns in ("cloudmart", trip):
             flows |= {((ns, name), (TRACING, "jaeger"), p) for p in (4317, 4318)}
@@ -155,7 +166,7 @@ def test_every_pod_resolves_names_over_udp_and_tcp(stack):
 
 def test_every_namespace_the_program_creates_denies_egress_by_default(stack):
     _, policies, namespaces = _world(stack)
-    created = set(namespaces) - {"kube-system", "ingress-nginx"}
+    created = set(namespaces) - {"kube-system"}
     assert {*app_namespaces(stack), MONITORING, TRACING} <= created
     for ns in created:
         denies = [
@@ -200,7 +211,8 @@ def test_only_the_controllers_reach_the_kubernetes_api_and_the_kubelets(stack):
         if key == COREDNS:
             continue
         name = key[1]
-        assert _allowed(stack, _peer(stack, key), node, _api_port(stack)) is (key[0] == MONITORING and name in API_CLIENTS), key
+        controller = (key[0] == MONITORING and name in API_CLIENTS) or key == INGRESS
+        assert _allowed(stack, _peer(stack, key), node, _api_port(stack)) is controller, key
         assert _allowed(stack, _peer(stack, key), node, 10250) is (name in ("prometheus", "metrics-server") and key[0] == MONITORING), key
 
 
