@@ -187,7 +187,7 @@ def _entry_backends(stack: str):
     for ingress in of_kind(stack, "Ingress"):
         ns = ingress["metadata"]["namespace"]
         if ns not in app_namespaces(stack):
-            continue  # Grafana and the Jaeger UI: chart Services, no NetworkPolicies there yet
+            continue  # Grafana and the Jaeger UI: their chart pods have their own policies (test_flows)
         services = {s["metadata"]["name"]: s for s in of_kind(stack, "Service", ns)}
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:

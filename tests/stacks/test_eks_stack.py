@@ -509,3 +509,28 @@ def test_the_logs_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups_o
     assert admin["Principal"] == {"AWS": f"arn:aws:iam::{MOCK_ACCOUNT}:root"}
     assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
     assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:ap-northeast-2:{MOCK_ACCOUNT}:*"}}
+
+
+def _policy(run, namespace, name):
+    (found,) = [
+        r.inputs for r in run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if r.inputs["metadata"]["namespace"] == namespace and r.inputs["metadata"]["name"] == name
+    ]
+    return found
+
+
+def test_the_admin_uis_admit_the_admin_albs_subnets_only_when_it_exists():
+    from components.aws.specs import subnet_plan
+
+    public = {p.cidr for p in subnet_plan("10.0.0.0/16", 3) if p.public}
+
+    def sources(run, namespace, name, port):
+        rules = _policy(run, namespace, name)["spec"]["ingress"]
+        return {peer["ipBlock"]["cidr"] for r in rules if {"protocol": "TCP", "port": port} in r["ports"] for peer in r["from"] if "ipBlock" in peer}
+
+    admin = _with_config(adminCidrs=ADMIN)
+    assert sources(admin, "monitoring", "grafana-ingress", 3000) == public
+    assert sources(admin, "tracing", "jaeger-ingress", 16686) == public
+    closed = _up()
+    assert sources(closed, "monitoring", "grafana-ingress", 3000) == set()
+    assert sources(closed, "tracing", "jaeger-ingress", 16686) == set()

@@ -103,3 +103,13 @@ def test_admin_alb_annotations_need_cidrs_and_leave_the_public_group():
     assert admin["alb.ingress.kubernetes.io/inbound-cidrs"] == "198.51.100.0/24"
     with pytest.raises(ValueError, match="needs at least one CIDR"):
         specs.admin_alb_annotations(public, ())
+
+
+def test_the_internet_egress_excludes_every_private_range_and_the_metadata_service():
+    from components.netpol import INTERNET, Egress, internet
+
+    (peer,) = internet((443,)).to_k8s()["to"]
+    assert peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= set(peer["ipBlock"]["except"])
+    with pytest.raises(ValueError, match="metadata service"):
+        Egress((443,), cidrs=(INTERNET,))
