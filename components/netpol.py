@@ -5,11 +5,15 @@ for each direction, naming who may connect to it (``Rule``) and where it may con
 
 The flows come from the same data that builds the workloads (the stores an API ``uses``, the
 scrape targets, the charts' releases), never from a second list. Another component declares
-its egress in one line, for example an exporter that calls AWS APIs::
+its egress in one line, for example an exporter that calls AWS APIs (public endpoints, 443)
+and is scraped by Prometheus::
 
-    egress_manifest("yace", "monitoring", (Egress((443,), cidrs=platform.https_destinations),), labels)
+    egress_manifest("yace", "monitoring", (internet((443,)),), labels, selector={"app.kubernetes.io/name": "yace"})
+    allow_manifest("yace", "monitoring", (scrape_rule((5000,)),), labels, selector={"app.kubernetes.io/name": "yace"})
 
-and, if something must reach it, an ``allow_manifest`` with the ``Rule`` naming who.
+In ``components/observability/network.py`` the same is one entry of ``_egress``/``_ingress``
+(or ``Flows.opencost_egress`` for OpenCost). ``tests/security/test_flows.py`` lists every
+expected flow and fails until a new one is added there too.
 
 Policies select pods by ``app.kubernetes.io/name`` (the immutable selector label every
 workload here carries) and peers by pod name, by namespace name (the

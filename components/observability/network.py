@@ -8,7 +8,7 @@ ports the stack installs:
   the workloads' scrape targets), the exporters and components of the stack, CoreDNS, the kubelets
   and node-exporter (on the nodes), and the Kubernetes API; it sends alerts to Alertmanager.
 - Loki accepts pushes only from Alloy and queries only from Grafana (and Prometheus's scrape).
-- Alertmanager accepts only Prometheus; it reaches the internet on its receivers' ports only.
+- Alertmanager accepts only Prometheus (and Grafana's Alertmanager datasource); it reaches the internet on its receivers' ports only.
 - Grafana accepts Prometheus's scrape and, where it is published, the platform's external
   sources; it queries Prometheus, Loki and Jaeger, and the Kubernetes API (dashboard sidecar).
 - Jaeger accepts OTLP from the applications that trace (``otlp_clients``) and queries from
@@ -49,6 +49,10 @@ LOKI_PORT, ALLOY_PORT = 3100, 12345
 JAEGER_OTLP, JAEGER_UI, JAEGER_METRICS = (4317, 4318), 16686, 8888
 METRICS_SERVER_PORT, OPENCOST_PORTS = 10250, (9003, 9090)
 COREDNS_METRICS, KUBELET_PORT, NODE_EXPORTER_PORT = 9153, 10250, 9100
+# The control plane's metrics on the nodes, where the platform scrapes them (kind, with its
+# kubeadm patches): controller-manager 10257, scheduler 10259, etcd 2381, kube-proxy 10249
+# (kube-prometheus-stack's defaults, etcd's port from ``prometheus._scrapers``).
+CONTROL_PLANE_METRICS = (10257, 10259, 2381, 10249)
 # The pods each chart labels app.kubernetes.io/name (the operator sets "prometheus" and
 # "alertmanager" on the pods of its custom resources).
 PODS = {
@@ -118,7 +122,9 @@ def _ingress(f: Flows, platform: Platform) -> dict[str, tuple[str, tuple[Rule, .
     jaeger_ui = (Rule((JAEGER_UI,), cidrs=platform.external_sources),) if f.ui_published and platform.external_sources else ()
     out: dict[str, tuple[str, tuple[Rule, ...]]] = {
         "prometheus": (m, (_from(m, "grafana", (PROMETHEUS_PORT,)), *((_from(m, "opencost", (PROMETHEUS_PORT,)),) if f.opencost else ()))),
-        "alertmanager": (m, (_from(m, "prometheus", (ALERTMANAGER_PORT, RELOADER_PORT)),)),
+        # Grafana's Alertmanager datasource: kube-prometheus-stack provisions it by default
+        # (grafana.sidecar.datasources.alertmanager.enabled in its values.yaml).
+        "alertmanager": (m, (_from(m, "prometheus", (ALERTMANAGER_PORT, RELOADER_PORT)), _from(m, "grafana", (ALERTMANAGER_PORT,)))),
         "grafana": (m, (_from(m, "prometheus", (GRAFANA_PORT,)), *ui)),
         "kube-state-metrics": (m, (_from(m, "prometheus", KSM_PORTS),)),
         "operator": (m, (_from(m, "prometheus", (OPERATOR_PORT,)), _control_plane(platform, OPERATOR_PORT))),
@@ -154,12 +160,22 @@ def _egress(f: Flows, platform: Platform) -> dict[str, tuple[str, tuple[Egress, 
         *((_to(m, "opencost", OPENCOST_PORTS[:1]),) if f.opencost else ()),
         Egress((COREDNS_METRICS,), remote_labelled=((DNS_NAMESPACE, DNS_LABELS),)),
         Egress((KUBELET_PORT, NODE_EXPORTER_PORT), cidrs=platform.node_network),
+        *((Egress(CONTROL_PLANE_METRICS, cidrs=platform.node_network),) if platform.cluster_scrapers else ()),
         api,
     )
     apps = tuple(Egress(ports, namespaces=(namespace,)) for namespace, ports in f.scrape_targets)
     out: dict[str, tuple[str, tuple[Egress, ...]]] = {
         "prometheus": (m, (*apps, *targets)),
-        "grafana": (m, (_to(m, "prometheus", (PROMETHEUS_PORT,)), _to(m, "loki", (LOKI_PORT,)), _to(t, "jaeger", (JAEGER_UI,)), api)),
+        "grafana": (
+            m,
+            (
+                _to(m, "prometheus", (PROMETHEUS_PORT,)),
+                _to(m, "alertmanager", (ALERTMANAGER_PORT,)),
+                _to(m, "loki", (LOKI_PORT,)),
+                _to(t, "jaeger", (JAEGER_UI,)),
+                api,
+            ),
+        ),
         "kube-state-metrics": (m, (api,)),
         "operator": (m, (api,)),
         "alloy": (f.agents, (_to(m, "loki", (LOKI_PORT,)), api)),

@@ -119,6 +119,7 @@ def _expected_pod_flows(stack: str) -> set[tuple[tuple[str, str], tuple[str, str
         (prometheus, (MONITORING, "loki"), 3100), (prometheus, (MONITORING, "alloy"), 12345),
         (prometheus, (TRACING, "jaeger"), 8888), (prometheus, COREDNS, 9153),
         ((MONITORING, "grafana"), prometheus, 9090), ((MONITORING, "grafana"), (MONITORING, "loki"), 3100),
+        ((MONITORING, "grafana"), (MONITORING, "alertmanager"), 9093),  # kube-prometheus-stack's Alertmanager datasource
         ((MONITORING, "grafana"), (TRACING, "jaeger"), 16686),
         ((MONITORING, "alloy"), (MONITORING, "loki"), 3100),
     }
@@ -214,6 +215,16 @@ def test_only_the_controllers_reach_the_kubernetes_api_and_the_kubelets(stack):
         controller = (key[0] == MONITORING and name in API_CLIENTS) or key == INGRESS
         assert _allowed(stack, _peer(stack, key), node, _api_port(stack)) is controller, key
         assert _allowed(stack, _peer(stack, key), node, 10250) is (name in ("prometheus", "metrics-server") and key[0] == MONITORING), key
+
+
+def test_prometheus_reaches_the_control_planes_metrics_only_where_it_scrapes_them(stack):
+    """kind clusters the stack creates scrape controller-manager, scheduler, etcd and kube-proxy
+    on the nodes (kubeadm patches); eks and existing clusters do not."""
+    node = Peer.address(_node_address(stack))
+    scraped = stack_settings(stack).creates_cluster and target_of(stack) == "kind"
+    for port in (10257, 10259, 2381, 10249):
+        assert _allowed(stack, _peer(stack, (MONITORING, "prometheus")), node, port) is scraped, port
+        assert not _allowed(stack, _peer(stack, (MONITORING, "grafana")), node, port), port
 
 
 def test_the_control_plane_reaches_metrics_server_and_the_operators_webhook_and_nothing_else(stack):
