@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.placement import Placement
+
 Exposure = Literal["NodePort", "ClusterIP"]
 
 
@@ -56,6 +58,12 @@ class Platform:
             host-network pods, the Kubernetes API after its Service's DNAT, the API server
             calling webhooks and metrics-server): kind's Docker network, eks's VPC.
         api_server_ports: the port(s) the Kubernetes API listens on there (kind 6443, EKS 443).
+        placement: node pools by label and taint (eks: on-demand ``base`` and tainted
+            ``spot``), read through ``components.placement``; ``None`` where every node is
+            alike (kind).
+        zone_spread: ``whenUnsatisfiable`` of the zone spread of replicated Deployments:
+            ``DoNotSchedule`` where every node has a zone label (eks), ``ScheduleAnyway``
+            where none has (kind).
     """
 
     name: str
@@ -76,6 +84,8 @@ class Platform:
     external_sources: tuple[str, ...] = ()
     node_network: tuple[str, ...] = ()
     api_server_ports: tuple[int, ...] = (443,)
+    placement: Placement | None = None
+    zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
 
     @property
     def node_ports(self) -> bool:

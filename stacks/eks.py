@@ -27,9 +27,15 @@ from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
     ALB_LOG_EXPIRY_DAYS,
     ALB_LOG_PREFIX,
+    ALB_WEBHOOK_SERVICE,
+    BASE_POOL,
     ELB_LOG_ACCOUNTS,
     NLB_TLS_PORT,
+    POOL_LABEL,
+    SPOT_POOL,
+    SPOT_TAINT,
     STORAGE_CLASS,
+    WebhookTlsValues,
     admin_alb_annotations,
     alb_annotations,
     alb_logs_bucket_name,
@@ -47,9 +53,11 @@ from components.observability import addons
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
+from components.placement import Placement
 from components.platform import Platform, Tls
 from components.specs import Ownership
 from components.trip_currency.catalog import built_images
+from components.webhook_tls import WebhookTls, WebhookTlsArgs
 from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
 from stacks.eks_config import EksSettings
 from stacks.settings import Settings
@@ -63,6 +71,10 @@ KMS_DELETION_WINDOW_DAYS = 30
 KUBE_SYSTEM = "kube-system"
 # The cluster's own add-ons belong to the platform team, like ingress-nginx on kind.
 ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
+
+
+# The node groups' pools (components/aws/specs.py) as the components read them.
+EKS_PLACEMENT = Placement(pool_label=POOL_LABEL, base_pool=BASE_POOL, spot_pool=SPOT_POOL, spot_taint=SPOT_TAINT)
 
 
 def hosts(domain: str, admin: bool) -> dict[str, str]:
@@ -79,7 +91,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
     """EKS platform data: ALB ingress with the ACM certificate (its access logs to
     ``logs_bucket``), ClusterIP Services (no NodePorts), the gp3-encrypted class, ECR, an NLB
     for the frontend serving TLS on 443 only, no control-plane scrapers (the control plane is
-    managed) and verified kubelet TLS.
+    managed), verified kubelet TLS, the base/Spot node pools and a hard zone spread (every EKS
+    node carries ``topology.kubernetes.io/zone``).
 
     No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
     from their interfaces in the public subnets, so those subnets are the external sources
@@ -104,6 +117,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         external_sources=public,
         node_network=(eks.vpc_cidr,),
         api_server_ports=(443,),
+        placement=EKS_PLACEMENT,
+        zone_spread="DoNotSchedule",
     )
 
 
@@ -156,8 +171,7 @@ def build_cluster(settings: Settings, eks: EksSettings, account: str, provider: 
             private_subnet_ids=network.private_subnet_ids,
             secrets_key_arn=secrets_key.arn,
             logs_key_arn=logs_key.arn,
-            system_nodes=eks.system_nodes,
-            app_nodes=eks.app_nodes,
+            node_groups=eks.node_groups,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
             viewer_principals=eks.viewer_principals,
@@ -210,15 +224,22 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
     writes its logs from creation, and every Ingress waits for the controller."""
     alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
     after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster, *([logs_policy] if logs_policy else [])])
+    # The release name is the chart's fullname, which its certificate names.
+    webhook = WebhookTls(
+        "aws-load-balancer-controller-webhook",
+        WebhookTlsArgs(AWS_LOAD_BALANCER_CONTROLLER.chart, ALB_WEBHOOK_SERVICE, KUBE_SYSTEM),
+    )
     alb = helm_release(
         "aws-load-balancer-controller",
         AWS_LOAD_BALANCER_CONTROLLER,
         KUBE_SYSTEM,
         alb_controller_values(
-            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
+            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account,
+            WebhookTlsValues(webhook.ca_cert, webhook.cert, webhook.key),
         ),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -228,6 +249,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     return alb
 
@@ -249,6 +271,7 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
         ),
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
 
 

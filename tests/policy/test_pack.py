@@ -39,9 +39,7 @@ LEVELS = {
     "eks-network-policy-enforcement": "mandatory",
     "eks-imdsv2": "mandatory",
 }
-# The node groups' launch templates (IMDSv2, hop limit 1, encrypted root) land with issue 16.
 CLOSED_CLUSTER = {"name": "cloud-platform", "endpointPublicAccess": False, "vpcCniOptions": {"enableNetworkPolicy": True}}
-LAUNCH_TEMPLATES_PENDING = pytest.mark.xfail(strict=True, reason="launch templates land with issue 16")
 
 
 def test_every_policy_has_a_passing_and_a_failing_test():
@@ -142,11 +140,7 @@ def pack_violations(stack: str, preview: bool) -> tuple:
     return tuple(check(stack_run(stack, preview)))
 
 
-def _pending(policy: str, stack: str):
-    return pytest.param(policy, stack, marks=LAUNCH_TEMPLATES_PENDING) if (policy, stack) == ("eks-imdsv2", "eks") else (policy, stack)
-
-
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
-@pytest.mark.parametrize("policy,stack", [_pending(p, s) for p in sorted(BY_NAME) for s in STACKS])
+@pytest.mark.parametrize("policy,stack", [(p, s) for p in sorted(BY_NAME) for s in STACKS])
 def test_the_whole_pack_passes_on_every_stack(policy, stack, preview):
     assert [v.message for v in pack_violations(stack, preview) if v.policy == policy] == []

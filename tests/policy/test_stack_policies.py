@@ -103,14 +103,14 @@ def test_match_expressions_select_pods_like_kubernetes_does():
 
 def test_workloads_a_chart_renders_do_not_make_a_platform_namespace_an_application_namespace():
     chart = captured("Chart", "kube-prometheus-stack")
-    monitoring = captured("Namespace", "monitoring")
+    monitoring = captured("Namespace", "monitoring-agents")
     assert monitoring.inputs["metadata"]["labels"][PSA_ENFORCE] == "privileged"  # node-exporter
     grafana = copy.deepcopy(captured("Deployment", "user-service"))
-    grafana.inputs["metadata"].update(name="grafana", namespace="monitoring")
+    grafana.inputs["metadata"].update(name="node-exporter", namespace="monitoring-agents")
     grafana.parent = chart.urn
     assert stack_violations("namespace-lockdown", [monitoring, chart, grafana]) == []
     grafana.parent = ""
-    assert "application namespace monitoring enforces the privileged Pod Security level" in stack_violations(
+    assert "application namespace monitoring-agents enforces the privileged Pod Security level" in stack_violations(
         "namespace-lockdown", [monitoring, chart, grafana]
     )
 
@@ -468,8 +468,8 @@ def test_node_groups_without_launch_templates_fail():
         group.inputs.pop("launchTemplate", None)
     violations = stack_violations("eks-imdsv2", regs)
     assert violations == [
-        "node group cluster-system-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
-        "node group cluster-app-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
+        "node group cluster-base-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
+        "node group cluster-spot-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
     ]
 
 
@@ -492,6 +492,5 @@ def test_imdsv2_does_not_apply_to_kind_stacks():
 
 
 @case("eks-imdsv2", "pass")
-@pytest.mark.xfail(strict=True, reason="launch templates land with issue 16")
 def test_the_eks_programs_node_groups_require_imdsv2_with_hop_limit_1_and_encrypted_roots():
     assert stack_violations("eks-imdsv2", _eks_regs()) == []

@@ -25,7 +25,7 @@ from tools.cost import stack_settings
 from tools.netpol import Peer, connection_allowed, egress_policies_selecting, pod_templates
 from tools.render import checked_config
 
-MONITORING, TRACING = "monitoring", "tracing"
+MONITORING, TRACING, AGENTS = "monitoring", "tracing", "monitoring-agents"
 # (namespace, app.kubernetes.io/name) -> container ports, from the charts' templates.
 CHART_PODS = {
     (MONITORING, "prometheus"): (9090, 8080),
@@ -34,7 +34,7 @@ CHART_PODS = {
     (MONITORING, "kube-state-metrics"): (8080, 8081),
     (MONITORING, "kube-prometheus-stack-prometheus-operator"): (10250,),
     (MONITORING, "loki"): (3100,),
-    (MONITORING, "alloy"): (12345,),
+    (AGENTS, "alloy"): (12345,),
     (MONITORING, "metrics-server"): (10250,),
     (TRACING, "jaeger"): (4317, 4318, 16686, 8888),
 }
@@ -116,12 +116,12 @@ def _expected_pod_flows(stack: str) -> set[tuple[tuple[str, str], tuple[str, str
         (prometheus, (MONITORING, "grafana"), 3000),
         (prometheus, (MONITORING, "kube-state-metrics"), 8080), (prometheus, (MONITORING, "kube-state-metrics"), 8081),
         (prometheus, (MONITORING, "kube-prometheus-stack-prometheus-operator"), 10250),
-        (prometheus, (MONITORING, "loki"), 3100), (prometheus, (MONITORING, "alloy"), 12345),
+        (prometheus, (MONITORING, "loki"), 3100), (prometheus, (AGENTS, "alloy"), 12345),
         (prometheus, (TRACING, "jaeger"), 8888), (prometheus, COREDNS, 9153),
         ((MONITORING, "grafana"), prometheus, 9090), ((MONITORING, "grafana"), (MONITORING, "loki"), 3100),
         ((MONITORING, "grafana"), (MONITORING, "alertmanager"), 9093),  # kube-prometheus-stack's Alertmanager datasource
         ((MONITORING, "grafana"), (TRACING, "jaeger"), 16686),
-        ((MONITORING, "alloy"), (MONITORING, "loki"), 3100),
+        ((AGENTS, "alloy"), (MONITORING, "loki"), 3100),
     }
     if _opencost(stack):
         chart |= {(prometheus, (MONITORING, "opencost"), 9003), ((MONITORING, "opencost"), prometheus, 9090)}
@@ -168,7 +168,7 @@ def test_every_pod_resolves_names_over_udp_and_tcp(stack):
 def test_every_namespace_the_program_creates_denies_egress_by_default(stack):
     _, policies, namespaces = _world(stack)
     created = set(namespaces) - {"kube-system"}
-    assert {*app_namespaces(stack), MONITORING, TRACING} <= created
+    assert {*app_namespaces(stack), MONITORING, TRACING, AGENTS} <= created
     for ns in created:
         denies = [
             p for p in policies
@@ -212,7 +212,7 @@ def test_only_the_controllers_reach_the_kubernetes_api_and_the_kubelets(stack):
         if key == COREDNS:
             continue
         name = key[1]
-        controller = (key[0] == MONITORING and name in API_CLIENTS) or key == INGRESS
+        controller = (key[0] in (MONITORING, AGENTS) and name in API_CLIENTS) or key == INGRESS
         assert _allowed(stack, _peer(stack, key), node, _api_port(stack)) is controller, key
         assert _allowed(stack, _peer(stack, key), node, 10250) is (name in ("prometheus", "metrics-server") and key[0] == MONITORING), key
 
