@@ -134,15 +134,15 @@ def budget_pods(product_cores: float) -> list[dict]:
 #                 5.5 cores: 126.918165 + 18.55806 = 145.476225 < 150: silent.
 #   prod $250:    10.5 cores: 242.298315 + 18.55806 = 260.856375 > 250, printed "260.9";
 #                 10 cores:  230.7603 + 18.55806 = 249.31836 < 250: silent.
-#   eks $450:     19 cores:  438.44457 + 18.55806 = 457.00263 > 450, printed "457";
-#                 18.5 cores: 426.906555 + 18.55806 = 445.464615 < 450: silent.
+#   eks $550:     23.5 cores: 542.286705 + 18.55806 = 560.844765 > 550, printed "560.8";
+#                 23 cores:  530.74869 + 18.55806 = 549.30675 < 550: silent.
 # budget_pods adds 2.5 cores to the product-service cores it is given.
 BUDGETS = {
     # stack: (budget, cores firing, cores silent, USD firing, USD silent, figure printed)
     "dev": (100, 4.0, 3.5, 110.86218, 99.324165, "110.9"),
     "staging": (150, 6.0, 5.5, 157.01424, 145.476225, "157"),
     "prod": (250, 10.5, 10.0, 260.856375, 249.31836, "260.9"),
-    "eks": (450, 19.0, 18.5, 457.00263, 445.464615, "457"),
+    "eks": (550, 23.5, 23.0, 560.844765, 549.30675, "560.8"),
 }
 
 
