@@ -279,6 +279,22 @@ KEYS: tuple[Key, ...] = (
         eks_config.check_principals,
     ),
     Key("ecrKeepImages", "integer", 30, "eks: images each ECR repository keeps (lifecycle policy).", _int_between(1, 1000)),
+    Key(
+        "apiPublicAccessCidrs",
+        "string",
+        "",
+        "eks: comma-separated CIDRs that may reach the Kubernetes API's public endpoint; never 0.0.0.0/0. "
+        "Empty: private endpoint only (run pulumi and kubectl from inside the VPC, e.g. over a VPN).",
+        eks_config.check_public_cidrs,
+    ),
+    Key(
+        "adminCidrs",
+        "string",
+        "",
+        "eks: comma-separated CIDRs admitted to Grafana and the Jaeger UI on a separate admin ALB; never 0.0.0.0/0. "
+        "Empty: no admin ALB, reach them with kubectl port-forward.",
+        eks_config.check_public_cidrs,
+    ),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}

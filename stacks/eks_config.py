@@ -147,6 +147,21 @@ def check_instance_types(v: str) -> str | None:
     return f"{form} ({unknown[0]} is not an EC2 instance type{hint})"
 
 
+def check_public_cidrs(v: str) -> str | None:
+    """Comma-separated IPv4 CIDRs, none of them the whole internet: the API server's public
+    endpoint (``apiPublicAccessCidrs``) and the admin UIs (``adminCidrs``) must never be
+    open to 0.0.0.0/0. Empty is accepted (closed)."""
+    form = "comma-separated IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0 (or empty)"
+    for part in _csv(v):
+        try:
+            net = ipaddress.IPv4Network(part, strict=True)
+        except ValueError:
+            return form
+        if net.prefixlen == 0:
+            return form
+    return None
+
+
 def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[str]:
     """Rules between eks keys; they apply only when the target is eks. A rule on a key
     already reported as bad stays silent: its value here would be the default, not the user's."""
@@ -222,6 +237,13 @@ class EksSettings:
     admin_principals: tuple[str, ...]
     viewer_principals: tuple[str, ...]
     ecr_keep_images: int
+    api_public_cidrs: tuple[str, ...] = ()
+    admin_cidrs: tuple[str, ...] = ()
+
+    @property
+    def api_public(self) -> bool:
+        """The API server has a public endpoint only when CIDRs are listed; else private only."""
+        return bool(self.api_public_cidrs)
 
 
 def eks_settings(values: Mapping[str, Any]) -> EksSettings:
@@ -250,5 +272,7 @@ def eks_settings(values: Mapping[str, Any]) -> EksSettings:
         admin_principals=_csv(values["adminPrincipalArns"]),
         viewer_principals=_csv(values["viewerPrincipalArns"]),
         ecr_keep_images=values["ecrKeepImages"],
+        api_public_cidrs=_csv(values["apiPublicAccessCidrs"]),
+        admin_cidrs=_csv(values["adminCidrs"]),
     )
 

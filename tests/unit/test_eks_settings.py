@@ -49,6 +49,7 @@ def test_the_eks_stack_file_is_valid_as_committed():
     assert values["awsRegion"] == "ap-northeast-2" and values["domain"] == "2025teamproject.store"
 
 
+CIDRS = "comma-separated IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0 (or empty)"
 BAD = [
     (_eks(awsRegion="ap-northeast-9"), f'{P}awsRegion must be an AWS region with EKS, such as ap-northeast-2 (got "ap-northeast-9")'),
     (_eks(kubernetesVersion="1.33"), f'{P}kubernetesVersion must be one of 1.35 (got "1.33")'),
@@ -101,6 +102,11 @@ BAD = [
     ),
     (_eks(adminPrincipalArns="admin"), f'{P}adminPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "admin")'),
     (_eks(viewerPrincipalArns="ci-preview"), f'{P}viewerPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "ci-preview")'),
+    (_eks(apiPublicAccessCidrs="0.0.0.0/0"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "0.0.0.0/0")'),
+    (_eks(apiPublicAccessCidrs="203.0.113.0/24,0.0.0.0/0"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "203.0.113.0/24,0.0.0.0/0")'),
+    (_eks(apiPublicAccessCidrs="office"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "office")'),
+    (_eks(apiPublicAccessCidrs="203.0.113.7/24"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "203.0.113.7/24")'),
+    (_eks(adminCidrs="0.0.0.0/0"), f'{P}adminCidrs must be {CIDRS} (got "0.0.0.0/0")'),
     (_eks(ecrKeepImages="0"), f'{P}ecrKeepImages must be an integer from 1 to 1000 (got "0")'),
     (_eks(tripImageTag="latest"), f'{P}tripImageTag must be a pinned image tag such as prod-63 (letters, digits, \'_\', \'.\', \'-\'; not "latest") (got "latest")'),
 ]
@@ -133,6 +139,15 @@ def test_good_variants_are_accepted():
     assert eks.cost.spot_discount_percent == 55.5
     assert eks.nat_per_az
     assert len(eks.admin_principals) == 2
+
+
+def test_api_endpoint_and_admin_cidrs_default_to_closed():
+    eks = settings_from(validate(GOOD), "eks").eks
+    assert eks.api_public_cidrs == () and not eks.api_public
+    assert eks.admin_cidrs == ()
+    eks = settings_from(validate(_eks(apiPublicAccessCidrs="203.0.113.0/24, 198.51.100.7/32", adminCidrs="198.51.100.0/24")), "eks").eks
+    assert eks.api_public_cidrs == ("203.0.113.0/24", "198.51.100.7/32") and eks.api_public
+    assert eks.admin_cidrs == ("198.51.100.0/24",)
 
 
 def test_eks_rules_do_not_apply_to_kind_stacks():
