@@ -179,6 +179,8 @@ EKS_WALK = setting(
     adminPrincipalArns=ADMIN,
     viewerPrincipalArns=VIEWER,
     ecrKeepImages=12,
+    apiPublicAccessCidrs="198.51.100.0/24",
+    adminCidrs="192.0.2.0/24,198.51.100.7/32",
 )
 # Another region, with an issued certificate there and no hosted zone: nothing in Route 53,
 # no external-dns.

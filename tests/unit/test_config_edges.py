@@ -106,6 +106,7 @@ def one_of(*values: str, wrong: str, stack: str = "dev", **context: Any) -> Enum
 BOOLEAN = Enum((True, False), "yes", None)
 DNS_LABEL = "a DNS label (lowercase letters, digits and '-', at most 32 characters)"
 INSTANCE_TYPES_FORM = "comma-separated EC2 instance types, such as t3.medium"
+PUBLIC_CIDRS = "comma-separated IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0 (or empty)"
 PRINCIPALS = "comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty)"
 
 EDGES: dict[str, Bounded | Enum | Form] = {
@@ -160,6 +161,9 @@ EDGES: dict[str, Bounded | Enum | Form] = {
     "adminPrincipalArns": Form("arn:aws:iam::123456789012:role/a,arn:aws:iam::123456789012:user/b", "arn:aws:iam::123:role/a", PRINCIPALS, stack="eks"),
     "viewerPrincipalArns": Form("arn:aws:iam::123456789012:role/ci-preview", "arn:aws:sts::123456789012:role/x", PRINCIPALS, stack="eks"),
     "ecrKeepImages": ints(1, 1000, stack="eks"),
+    # The prefix length, /1 to /32: /0 is the whole internet.
+    "apiPublicAccessCidrs": Bounded(1, 32, PUBLIC_CIDRS, write=lambda n: f"0.0.0.0/{n}", stack="eks"),
+    "adminCidrs": Bounded(1, 32, PUBLIC_CIDRS, write=lambda n: f"192.0.2.7/32,0.0.0.0/{n}", stack="eks"),
 }
 
 

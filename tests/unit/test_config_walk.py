@@ -475,6 +475,25 @@ def _viewers(r):
     assert _access_entries(r)[VIEWER] == {"AmazonEKSAdminViewPolicy"}
 
 
+@walk("apiPublicAccessCidrs", EKS_WALK)
+def _api_cidrs(r):
+    """the cluster's public API endpoint admits 198.51.100.0/24 only (the private endpoint stays on)"""
+    (cluster,) = r.of_type("eks:index:Cluster")
+    assert cluster.inputs["endpointPublicAccess"] is True and cluster.inputs["endpointPrivateAccess"] is True
+    assert cluster.inputs["publicAccessCidrs"] == ["198.51.100.0/24"]
+
+
+@walk("adminCidrs", EKS_WALK)
+def _admin_cidrs(r):
+    """Grafana and the Jaeger UI get their own ALB group, admitting only 192.0.2.0/24 and 198.51.100.7/32"""
+    admin = [o for o in alb_ingresses(r) if o["metadata"]["name"] in ("grafana", "jaeger-ui")]
+    assert len(admin) == 2
+    notes = [o["metadata"]["annotations"] for o in admin]
+    assert {n["alb.ingress.kubernetes.io/inbound-cidrs"] for n in notes} == {"192.0.2.0/24,198.51.100.7/32"}
+    public = {o["metadata"]["annotations"]["alb.ingress.kubernetes.io/group.name"] for o in alb_ingresses(r) if o not in admin}
+    assert not {n["alb.ingress.kubernetes.io/group.name"] for n in notes} & public
+
+
 @walk("ecrKeepImages", EKS_WALK)
 def _ecr_keep(r):
     """every ECR repository's lifecycle policy keeps the last 12 images"""
