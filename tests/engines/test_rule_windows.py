@@ -2,7 +2,8 @@
 than by substring: each case is a series that the rule as written treats one way and a
 plausible wrong value of one of them treats the other way. ``test_each_case_fails_with_its_wrong_value``
 swaps that value into the rendered rule and checks that promtool then fails the case, so a
-case that cannot tell the two apart fails the suite. All cases run in one promtool process.
+case that cannot tell the two apart fails the suite. The cases run in the session's promtool
+batch (``tests/engines/promtool.py``).
 
 Series: 100 requests per minute (per 5 minutes for the slow alert) through the ingress, in
 phases of a given 5xx percentage. The SLO allows 0.1% errors; the fast alert pages at 14.4x
@@ -11,15 +12,13 @@ over 1h and 5m, or 6x over 6h and 30m, for 2m; the slow one tickets at 1x over 3
 
 from __future__ import annotations
 
-import functools
 import json
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from tests.engines.promtool import Case, platform_rule_groups, run_cases
+from tests.engines import promtool
+from tests.engines.promtool import Case, platform_rule_groups
 from tests.engines.series import INGRESS, MIB, Pod, ingress_latency, pod_series, selector
 from tests.engines.test_alert_rules import FAST_SUMMARY, FINOPS, PAGE, PLATFORM
 
@@ -133,28 +132,32 @@ def alert_rule(case: RuleCase, wrong: bool = False) -> list[dict] | None:
     return [{"name": "under-test", "rules": [rule]}]
 
 
-@functools.cache
-def outcomes() -> dict[str, tuple[bool, str]]:
-    """Every case, as written and with its wrong value, in one promtool process. Rules are
-    evaluated at the cases' sample interval (the slow alert's days at 5m; its ``for: 1h`` is
-    still a whole number of evaluations)."""
+@promtool.cases_from
+def rule_window_cases(stack: str) -> dict[str, Case]:
+    """Every case, as written and with its wrong value, for the session's promtool batch. Rules
+    are evaluated at the cases' sample interval (the slow alert's days at 5m; its ``for: 1h``
+    is still a whole number of evaluations)."""
+    if stack != STACK:
+        return {}
     cases = {}
     for c in CASES:
         tests = [c.to_promtool()]
         cases[c.id] = Case(alert_rule(c), tests, c.interval, c.recording_rules)
         if (groups := alert_rule(c, wrong=True)) is not None:
             cases[f"{c.id}-wrong"] = Case(groups, tests, c.interval, c.recording_rules)
-    return run_cases(cases, Path(tempfile.mkdtemp(prefix="rule-windows-")))
+    return cases
 
 
+@pytest.mark.promtool
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_window_or_factor_behaves_under_promtool(case):
-    ok, report = outcomes()[case.id]
-    assert ok, report
+    result = promtool.outcome(STACK, case.id)
+    assert result.ok, result.output
 
 
+@pytest.mark.promtool
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_each_case_fails_with_its_wrong_value(case):
     assert alert_rule(case, wrong=True) is not None, f"{case.id}: {case.wrong[0]!r} is not in {case.alert}: update the case"
-    ok, report = outcomes()[f"{case.id}-wrong"]
-    assert not ok, f"{case.id} passes with {case.wrong[1]!r} instead of {case.wrong[0]!r}: it does not pin the value"
+    result = promtool.outcome(STACK, f"{case.id}-wrong")
+    assert not result.ok, f"{case.id} passes with {case.wrong[1]!r} instead of {case.wrong[0]!r}: it does not pin the value"

@@ -12,12 +12,9 @@ several keys are walked on one render, each by its own assertion.
 from __future__ import annotations
 
 import base64
-import functools
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
@@ -41,7 +38,8 @@ from tests.config_space import (
     render,
     setting,
 )
-from tests.engines.promtool import Case, run_cases
+from tests.engines import promtool
+from tests.engines.promtool import Case
 from tests.engines.series import MIB, Pod, pod_series
 from tests.engines.test_finops_queries import PODS, SELECTED
 from tools.diff import budget_problems
@@ -127,17 +125,22 @@ def platform_groups(r: Result) -> list[dict]:
     return rule["spec"]["groups"]
 
 
-@functools.cache
-def price_outcomes(s: Setting) -> dict[str, tuple[bool, str]]:
-    """The price and budget cases on ``s``'s rendered rules, in one promtool process."""
-    r = render(s)
-    cases = {name: Case(platform_groups(r), tests) for name, tests in (("panel", _cost_panel_tests(r)), ("budget", _budget_tests()))}
-    return run_cases(cases, Path(tempfile.mkdtemp(prefix="config-walk-")))
+PRICED = DEV_WALK  # the setting whose prices and budget the promtool cases evaluate
+
+
+@promtool.cases_from
+def price_cases(stack: str) -> dict[str, Case]:
+    """The cost panel and budget cases on PRICED's rendered rules, for the session's promtool batch."""
+    if stack != PRICED.stack:
+        return {}
+    r = render(PRICED)
+    return {"walk-panel": Case(platform_groups(r), _cost_panel_tests(r)), "walk-budget": Case(platform_groups(r), _budget_tests())}
 
 
 def promtool_ok(r: Result, case: str) -> None:
-    ok, report = price_outcomes(r.setting)[case]
-    assert ok, report
+    assert r.setting == PRICED, f"the promtool cases are evaluated on {PRICED.name}'s rules"
+    result = promtool.outcome(PRICED.stack, f"walk-{case}")
+    assert result.ok, result.output
 
 
 # --- kind and both targets --------------------------------------------------------------
@@ -506,7 +509,11 @@ def _ecr_keep(r):
 DECLARED = declared_keys()
 
 
-@pytest.mark.parametrize("key", list(DECLARED))
+# Keys whose walk reads promtool outcomes: run after the session's batch (tests/engines/conftest.py).
+PROMTOOL_KEYS = {"cpuHourlyPrice", "memoryGibHourlyPrice", "monthlyBudget"}
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.promtool) if k in PROMTOOL_KEYS else k for k in DECLARED])
 def test_key_acts_as_its_description_says(key):
     entry = WALK.get(key)
     if entry is None:
