@@ -20,7 +20,8 @@ _BILLS = "public 2026 Seoul bills (issue 11's starting figures)"
 # with the code index's exact-string search (it names no repository or path, so they cannot be
 # cited as such). Each gives a usage quantity and its cost, so the rate is cost ÷ quantity. They
 # agree with the bills to the last digit but are not AWS price pages: the prices stay unconfirmed.
-_READOUT = "agrees with a second public 2026 Seoul Cost Explorer readout"
+_READOUT = "a second public 2026 Seoul Cost Explorer readout agrees"
+_READOUTS = "two more public 2026 Seoul Cost Explorer readouts agree"
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,12 @@ AP_NORTHEAST_2 = AwsPrices(
     eks_control_plane=Price(0.10, "hour", "AWS containers blog, EKS extended support pricing (standard support $0.10/cluster-h)", "2026-11-28", True),
     on_demand=ON_DEMAND,
     spot={name: spot_price(p, DEFAULT_SPOT_DISCOUNT_PERCENT) for name, p in ON_DEMAND.items()},
-    nat_gateway=Price(0.059, "hour", f"{_BILLS}; {_READOUT}s (APN2-NatGateway-Hours 611 h = $36.05, 44.000 h = $2.5960)", "2026-12-07", False),
+    nat_gateway=Price(0.059, "hour", f"{_BILLS}; {_READOUTS} (APN2-NatGateway-Hours 611 h = $36.05, 44.000 h = $2.5960)", "2026-12-07", False),
     nat_gateway_gb=Price(0.059, "GB", f"{_BILLS}; {_READOUT} (APN2-NatGateway-Bytes 1.691 GB = $0.0998)", "2026-12-07", False),
     # Ref: https://aws.amazon.com/blogs/networking-and-content-delivery/identify-and-optimize-public-ipv4-address-usage-on-aws/
     # (the charge on every public IPv4 from 2024-02-01, NAT gateways and load balancers included;
     # the $0.005/h figure itself was read from third-party pages quoting it for all regions).
-    public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01); {_READOUT}s (APN2-PublicIPv4:InUseAddress 1416.08 h = $7.08, 43.148 h = $0.2157)", "2026-12-07", False),
+    public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01); {_READOUTS} (APN2-PublicIPv4:InUseAddress 1416.08 h = $7.08, 43.148 h = $0.2157)", "2026-12-07", False),
     gp3_gb_month=Price(0.0912, "GB-month", f"{_BILLS}; {_READOUT} (APN2-EBS:VolumeUsage.gp3 2.282 GB-month = $0.2081)", "2026-12-07", False),
     # The hourly figure equals us-east-1's; a Seoul readout bills it (514 h = $11.57, $0.02251/h).
     # One public Seoul cost table (2026-08, "AWS Pricing API") writes $0.025/h, which that usage
