@@ -109,7 +109,17 @@ AP_NORTHEAST_2 = AwsPrices(
     # (the charge on every public IPv4 from 2024-02-01, NAT gateways and load balancers included;
     # the $0.005/h figure itself was read from third-party pages quoting it for all regions).
     public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01); {_READOUTS} (APN2-PublicIPv4:InUseAddress 1416.08 h = $7.08, 43.148 h = $0.2157)", "2026-12-07", False),
-    gp3_gb_month=Price(0.0912, "GB-month", f"{_BILLS}; {_READOUT} (APN2-EBS:VolumeUsage.gp3 2.282 GB-month = $0.2081)", "2026-12-07", False),
+    # The AWS Price List for EC2 in Seoul (pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/
+    # current/ap-northeast-2/index.csv, publication 2026-09-25T17:45:21Z, version 20260925174521),
+    # SKU MTK7D9SGKGYR3JD6, effective 2026-09-01: "$0.0912 per GB-month of General Purpose (gp3)
+    # provisioned storage - Asia Pacific (Seoul)". Read as stored in men16922/capacity-agent
+    # data/aws/catalog.json (commit b2474b68124939335c59dfb06b761e90d19d86bb), which keeps the row.
+    gp3_gb_month=Price(
+        0.0912, "GB-month",
+        "AWS Price List AmazonEC2 ap-northeast-2 index.csv (published 2026-09-25, SKU MTK7D9SGKGYR3JD6, effective 2026-09-01), "
+        "as stored in men16922/capacity-agent data/aws/catalog.json@b2474b6; 2026 Seoul bills agree",
+        "2026-09-25", True,
+    ),
     # The hourly figure equals us-east-1's; a Seoul readout bills it (514 h = $11.57, $0.02251/h).
     # One public Seoul cost table (2026-08, "AWS Pricing API") writes $0.025/h, which that usage
     # contradicts; a third-party page gives $0.0243/h for Tokyo. LCUs are priced below (alb_lcu).
