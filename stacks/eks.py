@@ -32,9 +32,10 @@ from components.aws.specs import (
     storage_class_spec,
     subnet_plan,
 )
-from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
+from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLOUDWATCH_EXPORTER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
+from components.cost.prices import INSTANCE_SIZES, REGIONS
 from components.manifests import owner_labels
-from components.observability import addons
+from components.observability import addons, cloudwatch
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
@@ -87,7 +88,21 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        sli_source="alb",
+        cloud_prices=True,
+        spot_price=spot_price(eks),
+        addons=("aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"),
     )
+
+
+def spot_price(eks: EksSettings) -> tuple[float, int, float] | None:
+    """The Spot price, vCPUs and GiB of the application nodes' first instance type, from the
+    price table of the stack's region (``None`` when the table lacks it)."""
+    kind = eks.app_nodes.instance_types[0]
+    prices = REGIONS.get(eks.region)
+    if prices is None or kind not in prices.spot or kind not in INSTANCE_SIZES:
+        return None
+    return (prices.spot[kind].usd, *INSTANCE_SIZES[kind])
 
 
 def kms_key(role: str, description: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
@@ -226,6 +241,22 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
     )
 
 
+def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluster, apps: Apps, provider, k8s_provider, tags):
+    """The ALB's CloudWatch metrics into Prometheus (the SLIs on eks): YACE in ``monitoring``
+    with an IRSA role that may only discover tagged resources and read CloudWatch metrics.
+    After the observability stack, whose namespace and ServiceMonitor CRD it needs."""
+    account = iam.CLOUDWATCH_EXPORTER
+    role = irsa("cloudwatch-exporter", account, cluster, provider, iam.cloudwatch_exporter_policy(), tags)
+    values = cloudwatch.exporter_values(
+        eks.region, settings.cluster_name, role.arn, settings.profile.observability.cloudwatch_exporter.to_k8s(), account.service_account
+    )
+    return helm_release(
+        "cloudwatch-exporter", CLOUDWATCH_EXPORTER, account.namespace, values,
+        pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]),
+        release=cloudwatch.RELEASE, labels=obs_ownership.LABELS,
+    )
+
+
 def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
     """Grafana and the Jaeger UI behind the same ALB group as Trip Currency and CloudMart
     (whose components declare their own Ingresses from the platform data)."""
@@ -270,6 +301,7 @@ def build(settings: Settings) -> dict[str, object]:
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
     apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
     public_routes(names, platform, apps, alb, k8s_provider)
+    cloudwatch_exporter(settings, eks, cluster, apps, provider, k8s_provider, tags)
     public_dns(settings, eks, cluster, provider, k8s_provider, tags)
     urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}
     return {

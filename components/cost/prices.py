@@ -81,5 +81,8 @@ AP_NORTHEAST_2 = AwsPrices(
     kms_key=Price(1.0, "key-month", "AWS KMS pricing page", "2026-11-28", True),
 )
 
+# vCPUs and GiB of memory per instance type. Ref: https://aws.amazon.com/ec2/instance-types/t3/
+INSTANCE_SIZES: dict[str, tuple[int, float]] = {"t3.small": (2, 2.0), "t3.medium": (2, 4.0), "t3.large": (2, 8.0)}
+
 REGIONS: dict[str, AwsPrices] = {AP_NORTHEAST_2.region: AP_NORTHEAST_2}
 DEFAULT_REGION = AP_NORTHEAST_2.region

@@ -23,7 +23,7 @@ from components.namespaces import PodSecurityLevel, namespace_manifest
 from components.observability import addons, monitors
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
-from components.observability.options import Alerting, Features, Pricing
+from components.observability.options import Alerting, Features, Pricing, Signals
 from components.observability.prometheus import (
     GRAFANA_ADMIN_SECRET,
     GRAFANA_NODE_PORT,
@@ -136,8 +136,11 @@ class ObservabilityStack(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns[TRACING]]),
         )
         if a.features.opencost:
-            self._chart("opencost", OPENCOST, MONITORING, addons.opencost_values(sizes, a.pricing, MONITORING), [kps])
-        for key, dashboard in (("finops", finops_dashboard(a.pricing)), ("cloudmart", cloudmart_dashboard())):
+            values = addons.opencost_values(sizes, a.pricing, MONITORING, platform)
+            self._chart("opencost", OPENCOST, MONITORING, values, [kps])
+        signals = Signals.of(platform, a.features)
+        dashboards = (("finops", finops_dashboard(a.pricing, signals.cost)), ("cloudmart", cloudmart_dashboard(signals.sli)))
+        for key, dashboard in dashboards:
             cm = dashboard_configmap(f"{key}-dashboard", MONITORING, dashboard)
             k8s.core.v1.ConfigMap(
                 f"{name}-{key}-dashboard", metadata=cm["metadata"], data=cm["data"],
@@ -154,7 +157,8 @@ class ObservabilityStack(pulumi.ComponentResource):
                 api_version=pm["apiVersion"], kind=pm["kind"], metadata=pm["metadata"], spec=pm["spec"],
                 opts=after_crds,
             )
-        rule = monitors.prometheus_rule("platform-rules", MONITORING, rule_groups(self._args.pricing))
+        signals = Signals.of(self._args.platform, self._args.features)
+        rule = monitors.prometheus_rule("platform-rules", MONITORING, rule_groups(self._args.pricing, signals))
         k8s.apiextensions.CustomResource(
             f"{self._name}-rules",
             api_version=rule["apiVersion"], kind=rule["kind"], metadata=rule["metadata"], spec=rule["spec"],
