@@ -4,6 +4,11 @@ stay silent (just under its threshold, or just short of its ``for:``).
 
 Inputs are series as the exporters name them (``series.py``); the FinOps alerts go through
 kube-prometheus-stack's recording rules (``kps_recording_rules.py``).
+
+The SLO alerts read ingress-nginx on kind and the ALB's CloudWatch series on eks: both are fed
+the same scenarios (2%, 0.5%, 0.2%, 0.09% errors; p95 at 475 ms and 190 ms) and must agree.
+On eks the budget alert prices nodes at OpenCost's ``node_total_hourly_cost``, and the cluster
+add-ons' alerts (Load Balancer Controller, Cluster Autoscaler, CloudWatch exporter) exist.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import STACKS
+from tests.conftest import EKS_STACKS, STACKS
 from tests.engines.promtool import platform_rule_groups, promtool_test
-from tests.engines.series import MIB, Pod, ingress_latency, ingress_requests, pod_series, selector
+from tests.engines.series import (
+    ALB, MIB, TARGET_GROUP, Pod, PricedNode, alb_latency, alb_requests, ingress_latency, ingress_requests,
+    opencost_node, pod_series, selector,
+)
 
 GIB = 1024 * MIB
 PLATFORM = {"team": "platform"}
@@ -66,6 +74,24 @@ def burn_rate_cases() -> list[AlertCase]:
     ]
 
 
+def alb_burn_rate_cases() -> list[AlertCase]:
+    """The same scenarios on the ALB's per-minute sums (requests include the target 5xx).
+    A sum is a datapoint from its first sample, so 2% is true from 0m: at 1m it has been
+    pending 1m of its 2m. The balancer's own 5xx count too: 2 of 102 requests is 1.961%."""
+    two_percent = alb_requests(100, 2, 420)
+    return [
+        AlertCase("alb-fast-fires-at-2-percent", "AvailabilitySLOBurnRateFast", two_percent, "70m",
+                  [(PAGE, {"summary": FAST_SUMMARY, "description": "5xx ratio through the ALB is 2%."})]),
+        AlertCase("alb-fast-fires-on-the-balancer-own-5xx", "AvailabilitySLOBurnRateFast", alb_requests(100, 0, 420, elb_5xx=2), "70m",
+                  [(PAGE, {"summary": FAST_SUMMARY, "description": "5xx ratio through the ALB is 1.961%."})]),
+        AlertCase("alb-fast-silent-at-0.5-percent", "AvailabilitySLOBurnRateFast", alb_requests(200, 1, 420, elb_5xx=0), "6h50m"),
+        AlertCase("alb-fast-silent-short-of-for", "AvailabilitySLOBurnRateFast", two_percent, "1m"),
+        AlertCase("alb-slow-fires-at-0.2-percent", "AvailabilitySLOBurnRateSlow", alb_requests(1000, 2, 900), "74h",
+                  [(TICKET, {"summary": SLOW_SUMMARY})], interval="5m"),
+        AlertCase("alb-slow-silent-at-0.09-percent", "AvailabilitySLOBurnRateSlow", alb_requests(10000, 9, 900), "74h", interval="5m"),
+    ]
+
+
 def latency_cases() -> list[AlertCase]:
     """p95 over 200 ms for 5m, per Ingress. Buckets are cumulative requests per minute."""
     labels = {**PLATFORM, "severity": "warning", "slo": "latency", "namespace": "cloudmart", "ingress": "cloudmart-ingress"}
@@ -79,6 +105,17 @@ def latency_cases() -> list[AlertCase]:
                   [(labels, {"summary": "p95 latency of cloudmart/cloudmart-ingress is above 200 ms",
                              "description": "95th percentile latency is 0.475s"})]),
         AlertCase("latency-silent-at-190ms", "HighLatencyP95", fine, "15m"),
+    ]
+
+
+def alb_latency_cases() -> list[AlertCase]:
+    """CloudWatch's p95 of the target group: 475 ms pages after 5m, 190 ms stays silent."""
+    labels = {**PLATFORM, "severity": "warning", "slo": "latency", "dimension_LoadBalancer": ALB, "dimension_TargetGroup": TARGET_GROUP}
+    return [
+        AlertCase("alb-latency-fires-at-475ms", "HighLatencyP95", alb_latency(0.475, 20), "15m",
+                  [(labels, {"summary": f"p95 latency of target group {TARGET_GROUP} is above 200 ms",
+                             "description": "95th percentile latency is 0.475s"})]),
+        AlertCase("alb-latency-silent-at-190ms", "HighLatencyP95", alb_latency(0.19, 20), "15m"),
     ]
 
 
@@ -124,8 +161,8 @@ def budget_pods(product_cores: float) -> list[dict]:
     return [s for pod in pods for s in pod_series(pod, 60)]
 
 
-# Each stack's budget (Pulumi.<stack>.yaml: dev keeps the $100 default; staging and prod set
-# budgets above what their requests cost) and pods that straddle it. Hand computation at the
+# Each kind stack's budget (Pulumi.<stack>.yaml: dev keeps the $100 default; staging and prod
+# set budgets above what their requests cost) and pods that straddle it. Hand computation at the
 # default prices ($0.031611/vCPU-h, $0.004237/GiB-h, 730 h/month), 6 GiB in every case
 # (6 x 0.004237 x 730 = 18.55806):
 #   dev $100:     4 cores:    92.30412 + 18.55806 = 110.86218 > 100, humanize prints "110.9";
@@ -134,15 +171,12 @@ def budget_pods(product_cores: float) -> list[dict]:
 #                 5.5 cores: 126.918165 + 18.55806 = 145.476225 < 150: silent.
 #   prod $250:    10.5 cores: 242.298315 + 18.55806 = 260.856375 > 250, printed "260.9";
 #                 10 cores:  230.7603 + 18.55806 = 249.31836 < 250: silent.
-#   eks $450:     19 cores:  438.44457 + 18.55806 = 457.00263 > 450, printed "457";
-#                 18.5 cores: 426.906555 + 18.55806 = 445.464615 < 450: silent.
 # budget_pods adds 2.5 cores to the product-service cores it is given.
 BUDGETS = {
     # stack: (budget, cores firing, cores silent, USD firing, USD silent, figure printed)
     "dev": (100, 4.0, 3.5, 110.86218, 99.324165, "110.9"),
     "staging": (150, 6.0, 5.5, 157.01424, 145.476225, "157"),
     "prod": (250, 10.5, 10.0, 260.856375, 249.31836, "260.9"),
-    "eks": (450, 19.0, 18.5, 457.00263, 445.464615, "457"),
 }
 
 
@@ -160,14 +194,84 @@ def budget_cases(stack: str) -> list[AlertCase]:
     ]
 
 
-CASES = burn_rate_cases() + latency_cases() + crash_loop_cases() + efficiency_cases()
+# eks ($450, Pulumi.eks.yaml): the nodes at OpenCost's prices, 730 h a month. t3.medium
+# on-demand $0.052/h, Spot $0.0156/h (the price table's figures, as OpenCost would report them):
+#   12 on-demand:         12 x 0.052 x 730 = 455.52 > 450, humanize prints "455.5";
+#   11 on-demand, 2 Spot: (11 x 0.052 + 2 x 0.0156) x 730 = 440.336 < 450: silent.
+EKS_BUDGET = 450
+ON_DEMAND, SPOT = 0.052, 0.0156
+
+
+def priced_nodes(on_demand: int, spot: int) -> list[dict]:
+    nodes = [PricedNode(f"ip-10-0-1-{i}.ap-northeast-2.compute.internal", "t3.medium", 0.0208, 0.0026, ON_DEMAND) for i in range(on_demand)]
+    nodes += [
+        PricedNode(f"ip-10-0-2-{i}.ap-northeast-2.compute.internal", "t3.medium", 0.00624, 0.00078, SPOT, spot=True)
+        for i in range(spot)
+    ]
+    return [s for node in nodes for s in opencost_node(node, 60)]
+
+
+def test_the_hand_computed_eks_node_costs():
+    assert 12 * ON_DEMAND * 730 == pytest.approx(455.52) and f"{12 * ON_DEMAND * 730:.4g}" == "455.5"
+    silent = (11 * ON_DEMAND + 2 * SPOT) * 730
+    assert silent == pytest.approx(440.336) and silent < EKS_BUDGET
+
+
+def opencost_budget_cases() -> list[AlertCase]:
+    return [
+        AlertCase("opencost-budget-fires-at-455.52-usd", "MonthlyCostOverBudget", priced_nodes(12, 0), "40m",
+                  [(FINOPS, {"summary": f"Estimated monthly cost is above the ${EKS_BUDGET} budget",
+                             "description": "Nodes cost about $455.5 per month at the cloud's prices (OpenCost)."})]),
+        AlertCase("opencost-budget-silent-at-440.34-usd", "MonthlyCostOverBudget", priced_nodes(11, 2), "40m"),
+    ]
+
+
+def addon_cases() -> list[AlertCase]:
+    """The cluster add-ons' alerts (eks): each fires after its 15m and stays silent when the
+    add-on is healthy. Counters grow by one a minute: increase over 10m is 10."""
+    lbc = {"job": "kubernetes-pods", "namespace": "kube-system", "pod": "aws-load-balancer-controller-7c9f-abcde",
+           "instance": "10.0.3.21:8080", "app": "aws-load-balancer-controller", "controller": "ingress"}
+    ca = {"job": "kubernetes-pods", "namespace": "kube-system", "pod": "cluster-autoscaler-aws-cluster-autoscaler-5d8b-fghij",
+          "instance": "10.0.3.22:8085", "app": "aws-cluster-autoscaler"}
+    yace = {"job": "cloudwatch-exporter", "namespace": "monitoring", "service": "cloudwatch-exporter", "endpoint": "http",
+            "pod": "cloudwatch-exporter-6d9c8-x7k2q", "instance": "10.0.3.17:5000", "api_name": "GetMetricData"}
+    unschedulable = {"series": selector("cluster_autoscaler_unschedulable_pods_count", {**ca, "type": "unschedulable"}), "values": "3x30"}
+    scale_ups = {**ca, "gpu_resource_name": "", "gpu_name": "", "dra_drivers": ""}
+    return [
+        AlertCase("lbc-fires-on-reconcile-errors", "LoadBalancerControllerReconcileErrors",
+                  [{"series": selector("controller_runtime_reconcile_errors_total", lbc), "values": "0+1x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning", "namespace": "kube-system", "controller": "ingress"},
+                    {"summary": "The AWS Load Balancer Controller fails to reconcile ingress",
+                     "description": "10 reconcile errors in 10 minutes: Ingresses and load balancers may be stale. "
+                                    "Check the controller's logs in kube-system."})]),
+        AlertCase("lbc-silent-without-errors", "LoadBalancerControllerReconcileErrors",
+                  [{"series": selector("controller_runtime_reconcile_errors_total", lbc), "values": "4x30"}], "20m"),
+        AlertCase("autoscaler-fires-while-pods-wait-and-nothing-scales", "ClusterAutoscalerCannotScaleUp",
+                  [unschedulable, {"series": selector("cluster_autoscaler_scaled_up_nodes_total", scale_ups), "values": "2x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning"},
+                    {"summary": "Pods stay unschedulable and the Cluster Autoscaler adds no node",
+                     "description": "3 pods unschedulable with no scale-up in 15 minutes: node groups at their maximum, "
+                                    "or scale-ups failing (cluster_autoscaler_failed_scale_ups_total)."})]),
+        AlertCase("autoscaler-silent-while-it-scales-up", "ClusterAutoscalerCannotScaleUp",
+                  [unschedulable, {"series": selector("cluster_autoscaler_scaled_up_nodes_total", scale_ups), "values": "0+1x30"}], "20m"),
+        AlertCase("cloudwatch-exporter-fires-on-failed-reads", "CloudWatchExporterErrors",
+                  [{"series": selector("yace_cloudwatch_request_errors", yace), "values": "0+1x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning", "api_name": "GetMetricData"},
+                    {"summary": "The CloudWatch exporter fails to read GetMetricData",
+                     "description": "10 failed AWS calls in 10 minutes: the ALB's SLO series are missing or stale."})]),
+        AlertCase("cloudwatch-exporter-silent-when-reads-succeed", "CloudWatchExporterErrors",
+                  [{"series": selector("yace_cloudwatch_request_errors", yace), "values": "0x30"}], "20m"),
+    ]
 
 
 def stack_cases(stack: str) -> list[AlertCase]:
-    return CASES + budget_cases(stack)
+    common = crash_loop_cases() + efficiency_cases()
+    if stack in EKS_STACKS:
+        return alb_burn_rate_cases() + alb_latency_cases() + common + opencost_budget_cases() + addon_cases()
+    return burn_rate_cases() + latency_cases() + common + budget_cases(stack)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", [s for s in STACKS if s not in EKS_STACKS])
 def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
     from tools.cost import stack_settings
 
@@ -175,6 +279,13 @@ def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
     assert stack_settings(stack).pricing.monthly_budget == budget
     assert budget_usd(firing) == pytest.approx(usd) and f"{budget_usd(firing):.4g}" == printed
     assert budget_usd(silent) == pytest.approx(under) and under < budget < usd
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_the_eks_budget_is_the_one_the_node_figures_straddle(stack):
+    from tools.cost import stack_settings
+
+    assert stack_settings(stack).pricing.monthly_budget == EKS_BUDGET
 
 
 @pytest.mark.parametrize("stack", STACKS)
