@@ -7,7 +7,7 @@ import pytest
 from components.observability import addons
 from components.observability.alerting import RECEIVER_SECRET, alertmanager_config, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, dashboard_exprs, finops_dashboard
-from components.observability.options import Alerting, Pricing
+from components.observability.options import Alerting, Pricing, Signals
 from components.observability.prometheus import Endpoints, kube_prometheus_stack_values
 from components.observability.sizes import DEV
 from components.platform import Platform
@@ -30,9 +30,17 @@ def kps(platform=KIND, alerting=Alerting()):
     return kube_prometheus_stack_values(DEV, platform, alerting, ENDPOINTS, ("cloudmart",))
 
 
+EKS_SIGNALS = Signals("alb", "opencost", ("aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"))
+
+
 def all_exprs() -> list[str]:
-    rules = [r["expr"] for g in rule_groups(Pricing()) for r in g["rules"]]
-    return rules + dashboard_exprs(finops_dashboard(Pricing())) + dashboard_exprs(cloudmart_dashboard())
+    """Every expression of both sources: ingress-nginx and flat prices (kind), the ALB,
+    OpenCost and the add-ons (eks)."""
+    out = []
+    for signals in (Signals(), EKS_SIGNALS):
+        out += [r["expr"] for g in rule_groups(Pricing(), signals) for r in g["rules"]]
+        out += dashboard_exprs(finops_dashboard(Pricing(), signals.cost)) + dashboard_exprs(cloudmart_dashboard(signals.sli))
+    return out
 
 
 # --- chart values -------------------------------------------------------------------------
