@@ -1,0 +1,49 @@
+"""Observability and FinOps on eks (issue 17): the SLIs come from the ALB through the
+CloudWatch exporter, OpenCost runs by default with AWS prices, and the add-ons are scraped."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from components.cost.prices import AP_NORTHEAST_2
+from components.observability.addons import spot_unit_prices
+from tests.conftest import KIND_STACKS, rendered
+from tests.stacks.test_eks_stack import STACK, _releases
+
+
+def test_the_cloudwatch_exporter_is_pinned_in_monitoring_and_reads_this_clusters_albs():
+    (release,) = [r for r in rendered(STACK).releases if r["chart"] == "prometheus-yet-another-cloudwatch-exporter"]
+    assert (release["version"], release["namespace"], release["name"]) == ("0.47.0", "monitoring", "cloudwatch-exporter")
+    config = yaml.safe_load(release["values"]["config"])
+    assert {j["searchTags"][0]["value"] for j in config["discovery"]["jobs"]} == {"^trip-service-cluster$"}
+    assert {j["regions"][0] for j in config["discovery"]["jobs"]} == {"ap-northeast-2"}
+
+
+def test_no_kind_stack_runs_the_cloudwatch_exporter():
+    for stack in KIND_STACKS:
+        assert "prometheus-yet-another-cloudwatch-exporter" not in {r["chart"] for r in rendered(stack).releases}
+
+
+def test_opencost_runs_by_default_on_eks_with_the_aws_provider_and_spot_fallback_prices():
+    values = _releases()["opencost"]["opencost"]
+    pricing = values["customPricing"]
+    assert pricing["enabled"] and pricing["provider"] == "aws"
+    cpu, ram = spot_unit_prices(AP_NORTHEAST_2.spot["t3.medium"].usd, 2, 4.0)
+    assert (pricing["costModel"]["spotCPU"], pricing["costModel"]["spotRAM"]) == (f"{cpu}", f"{ram}")
+    # 2 vCPU and 4 GiB at those prices give back the table's Spot price.
+    assert 2 * cpu + 4 * ram == pytest.approx(AP_NORTHEAST_2.spot["t3.medium"].usd, abs=1e-5)
+    assert values["metrics"]["serviceMonitor"] == {"enabled": True, "honorLabels": True}
+
+
+def test_kind_stacks_keep_flat_prices():
+    for stack in KIND_STACKS:
+        releases = {r["chart"]: r["values"] for r in rendered(stack).releases}
+        assert "opencost" not in releases  # off by default on kind: the cost panels price requests
+        (rule,) = [o for o in rendered(stack).objects if o["kind"] == "PrometheusRule" and o["metadata"]["name"] == "platform-rules"]
+        budget = [r for g in rule["spec"]["groups"] for r in g["rules"] if r.get("alert") == "MonthlyCostOverBudget"]
+        assert "0.031611" in budget[0]["expr"] and "node_total_hourly_cost" not in budget[0]["expr"]
+
+
+def test_the_cluster_autoscaler_is_scraped_through_its_pod_annotations():
+    assert _releases()["cluster-autoscaler"]["podAnnotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "8085"}
