@@ -9,7 +9,13 @@ OUT ?= build/$(STACK)
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(CURDIR)/.pulumi-passphrase
 
-.PHONY: venv test up preview destroy render preflight clean
+.PHONY: venv test up preview destroy render preflight toolchain clean clean-tools
+
+# kind and the Pulumi CLI: used from PATH at a supported version, otherwise fetched into .bin/
+# and verified against tools/toolchain.json. Standard library only, so it runs before .venv
+# exists and a missing tool is named in seconds. The eks stack needs no docker or kind.
+TOOLCHAIN = $(PYTHON) tools/toolchain.py
+NEEDED_TOOLS := $(if $(filter eks,$(STACK)),pulumi,kind pulumi)
 
 # "<real path of the base interpreter> <version>" of a Python, empty if it does not run.
 python_id = $(shell $(1) -c 'import os, sys; print(os.path.realpath(sys._base_executable), "%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
@@ -48,9 +54,16 @@ test: venv
 render: venv
 	$(PY) -m tools render $(STACK) --out $(OUT)
 
+toolchain:
+	@$(TOOLCHAIN) ensure $(NEEDED_TOOLS)
+
 # The eks stack needs AWS credentials, images and a certificate, not docker and kind.
-preflight: venv
-	$(PY) -m tools preflight $(if $(filter eks,$(STACK)),eks,kind)
+ifeq ($(STACK),eks)
+preflight: toolchain venv
+	$(PY) -m tools preflight eks
+else
+preflight: toolchain
+endif
 
 .pulumi-state:
 	mkdir -p .pulumi-state
@@ -59,21 +72,24 @@ preflight: venv
 	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 # Stack selection is shared by up, preview and destroy.
+# `run` puts the fetched kind and pulumi (if any) first on PATH, ahead of .venv/bin.
 define select_stack
-	pulumi stack select --create $(STACK) --non-interactive >/dev/null
+	$(TOOLCHAIN) run -- pulumi stack select --create $(STACK) --non-interactive >/dev/null
 endef
+PULUMI = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(TOOLCHAIN) run -- pulumi
 
-up: preflight .pulumi-state .pulumi-passphrase
+# preflight (tools, before the venv) first, so a missing tool stops make in seconds.
+up: preflight venv .pulumi-state .pulumi-passphrase
 	$(select_stack)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi up --stack $(STACK) --yes
+	$(PULUMI) up --stack $(STACK) --yes
 
-preview: preflight .pulumi-state .pulumi-passphrase
+preview: preflight venv .pulumi-state .pulumi-passphrase
 	$(select_stack)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi preview --stack $(STACK) --diff
+	$(PULUMI) preview --stack $(STACK) --diff
 
-destroy: preflight .pulumi-state .pulumi-passphrase
+destroy: preflight venv .pulumi-state .pulumi-passphrase
 	$(select_stack)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" pulumi destroy --stack $(STACK) --yes
+	$(PULUMI) destroy --stack $(STACK) --yes
 
 # clean removes only what is rebuilt for free. It names what it keeps, and why.
 clean:
@@ -81,3 +97,8 @@ clean:
 	@[ ! -d $(VENV) ] || echo "make clean leaves $(VENV)/: the virtualenv, rebuilt by make when the requirements or the Python change (rm -rf $(VENV) to force it)"
 	@[ ! -d .pulumi-state ] || echo "make clean leaves .pulumi-state/: the stacks' Pulumi state; deleting it forgets what is deployed (make destroy first)"
 	@[ ! -f .pulumi-passphrase ] || echo "make clean leaves .pulumi-passphrase: it decrypts the secrets in .pulumi-state/; without it that state is unreadable"
+	@[ ! -d .bin ] || echo "make clean leaves .bin/: the kind and Pulumi CLIs make up fetched and verified (make clean-tools removes them; make up fetches them again)"
+
+# The fetched CLIs; make up downloads and verifies them again when needed.
+clean-tools:
+	rm -rf .bin

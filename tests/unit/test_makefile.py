@@ -1,16 +1,20 @@
-"""The Makefile's toolchain edge: Python >= 3.11 checked first, a foreign .venv rebuilt, and
-``make clean`` naming what it leaves behind. Runs make on a copy, with stand-in interpreters."""
+"""The Makefile's toolchain edge: Python >= 3.11 checked first, a foreign .venv rebuilt,
+``make up`` naming every missing tool before it builds .venv, and ``make clean`` naming what it
+leaves behind. Runs make on a copy, with stand-in interpreters."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
+import time
 
 import pytest
 
 from tests.conftest import ROOT, missing_tool
 
-FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt")
+FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt", "tools/toolchain.py", "tools/toolchain.json")
 
 
 def _make() -> str:
@@ -23,6 +27,7 @@ def _make() -> str:
 @pytest.fixture
 def project(tmp_path):
     for name in FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -65,13 +70,41 @@ def test_a_venv_built_by_another_interpreter_is_rebuilt(project):
 
 
 def test_clean_removes_build_output_and_says_what_it_leaves_and_why(project):
-    for folder in ("build/dev", ".pytest_cache", ".venv", ".pulumi-state"):
+    for folder in ("build/dev", ".pytest_cache", ".venv", ".pulumi-state", ".bin/kind-0.31.0"):
         (project / folder).mkdir(parents=True)
     (project / ".pulumi-passphrase").write_text("x\n")
     result = _run(project, "clean", "PYTHON=/bin/false")
     assert result.returncode == 0
     assert not (project / "build").exists() and not (project / ".pytest_cache").exists()
     lines = [line for line in result.stdout.splitlines() if line.startswith("make clean leaves")]
-    assert [line.split()[3] for line in lines] == [".venv/:", ".pulumi-state/:", ".pulumi-passphrase:"]
+    assert [line.split()[3] for line in lines] == [".venv/:", ".pulumi-state/:", ".pulumi-passphrase:", ".bin/:"]
     assert "state" in lines[1] and "destroy" in lines[1] and "decrypts" in lines[2]
-    assert all((project / p).exists() for p in (".venv", ".pulumi-state", ".pulumi-passphrase"))
+    assert "make clean-tools" in lines[3]
+    assert all((project / p).exists() for p in (".venv", ".pulumi-state", ".pulumi-passphrase", ".bin"))
+
+
+def test_clean_tools_removes_the_fetched_clis(project):
+    (project / ".bin" / "kind-0.31.0").mkdir(parents=True)
+    assert _run(project, "clean-tools", "PYTHON=/bin/false").returncode == 0
+    assert not (project / ".bin").exists()
+
+
+def test_make_up_in_a_fresh_clone_names_every_missing_tool_in_seconds_before_building_venv(project, tmp_path_factory):
+    """Only python3 and make on PATH: no docker, kind or pulumi. The tool check runs with the
+    system Python before .venv, names docker and pulumi (kind would be fetched, so it is not
+    missing) on stderr, and stops; nothing is created."""
+    bindir = tmp_path_factory.mktemp("path")
+    (bindir / "python3").symlink_to(os.path.realpath(sys._base_executable))
+    (bindir / "make").symlink_to(_make())
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(bindir / "make"), "--no-print-directory", "up"], cwd=project, capture_output=True, text=True, timeout=60,
+        env={"PATH": str(bindir), "HOME": str(project)},
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    problems = [line for line in result.stderr.splitlines() if line.startswith("toolchain: ")]
+    assert [line.split()[1] for line in problems] == ["docker", "pulumi"], result.stderr
+    assert elapsed < 5, f"make up took {elapsed:.1f}s to name the missing tools"
+    assert not (project / ".venv").exists() and not (project / ".bin").exists()
+    assert not (project / ".pulumi-state").exists()
