@@ -32,6 +32,8 @@ PORT = 5000
 RELEASE = "cloudwatch-exporter"
 # The image runs as ``nobody`` (busybox). Ref: yet-another-cloudwatch-exporter v0.67.0 Dockerfile
 UID = 65534
+# The chart's selector label app.kubernetes.io/name is the chart's name (templates/_helpers.tpl).
+POD_NAME = "prometheus-yet-another-cloudwatch-exporter"
 
 
 @dataclass(frozen=True)
@@ -162,3 +164,33 @@ def exporter_values(region: str, cluster: str, role_arn, resources: dict, servic
         "testConnection": False,
         "serviceMonitor": {"enabled": True, "interval": f"{SCRAPING_INTERVAL_S}s"},
     }
+
+
+@dataclass(frozen=True)
+class AwsEgress:
+    """A pod that calls AWS APIs: where it runs, the TCP ports and the endpoints it reaches.
+
+    NetworkPolicies cannot name hosts, and these public endpoints have no fixed addresses: the
+    policy admits the internet on ``ports`` (never the pod network or the metadata service);
+    ``hosts`` says which endpoints that is for, for review and for a VPC-endpoint setup."""
+
+    pod: str
+    namespace: str
+    ports: tuple[int, ...]
+    hosts: tuple[str, ...]
+
+
+def aws_egress(region: str, namespace: str, opencost_pod: str | None) -> tuple[AwsEgress, ...]:
+    """The exporter reads CloudWatch and the tagging API, and gets its IRSA credentials from
+    STS's regional endpoint; OpenCost (with the AWS provider) downloads the public price list.
+    Ref: https://docs.aws.amazon.com/general/latest/gr/cw_region.html, .../arg.html, .../sts.html;
+    opencost pkg/cloud/aws/provider.go (pricingURL)"""
+    flows = [
+        AwsEgress(
+            POD_NAME, namespace, (443,),
+            (f"monitoring.{region}.amazonaws.com", f"tagging.{region}.amazonaws.com", f"sts.{region}.amazonaws.com"),
+        )
+    ]
+    if opencost_pod:
+        flows.append(AwsEgress(opencost_pod, namespace, (443,), ("pricing.us-east-1.amazonaws.com",)))
+    return tuple(flows)

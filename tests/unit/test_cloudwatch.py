@@ -66,3 +66,12 @@ def test_exporter_values_run_restricted_with_requests_limits_and_the_irsa_accoun
     ctx = values["securityContext"]
     assert ctx["allowPrivilegeEscalation"] is False and ctx["capabilities"] == {"drop": ["ALL"]} and ctx["runAsUser"] == 65534
     assert values["serviceMonitor"] == {"enabled": True, "interval": "60s"} and values["testConnection"] is False
+
+
+def test_aws_egress_flows_are_tcp_443_to_the_endpoints_each_pod_calls():
+    flows = {f.pod: f for f in cw.aws_egress("ap-northeast-2", "monitoring", "opencost")}
+    exporter, opencost = flows[cw.POD_NAME], flows["opencost"]
+    assert exporter.ports == opencost.ports == (443,) and exporter.namespace == opencost.namespace == "monitoring"
+    assert exporter.hosts == ("monitoring.ap-northeast-2.amazonaws.com", "tagging.ap-northeast-2.amazonaws.com", "sts.ap-northeast-2.amazonaws.com")
+    assert opencost.hosts == ("pricing.us-east-1.amazonaws.com",)
+    assert [f.pod for f in cw.aws_egress("ap-northeast-2", "monitoring", None)] == [cw.POD_NAME]
