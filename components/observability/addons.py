@@ -200,7 +200,9 @@ def _custom_pricing(pricing: Pricing, platform: Platform | None) -> dict:
     type (https://pricing.us-east-1.amazonaws.com, no credentials), and marks Spot nodes by
     their ``eks.amazonaws.com/capacityType: SPOT`` label (``kubecost_node_is_spot``). Without a
     Spot data feed it prices a Spot node it finds no list price for at ``spotCPU``/``spotRAM``,
-    set here from the Spot figure of the platform's price table.
+    set here from the Spot figure of the platform's price table. Unlike the custom provider's
+    monthly ``CPU``/``RAM``, these are hourly: the provider uses them as the node's per-vCPU and
+    per-GiB hourly cost as they are (``aws.BaseSpotCPUPrice = c.SpotCPU``).
     Ref: https://github.com/opencost/opencost/blob/develop/pkg/cloud/aws/provider.go (Features, getUsageType, NodePricing)"""
     if platform is not None and platform.cloud_prices and platform.spot_price is not None:
         cpu, ram = spot_unit_prices(*platform.spot_price)

@@ -7,6 +7,11 @@ builders only read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from components.platform import Platform, SliSource
+
+CostSource = Literal["requests", "opencost"]
 
 HOURS_PER_MONTH = 730  # OpenCost's and the cloud providers' convention for "monthly"
 
@@ -78,11 +83,11 @@ class Signals:
     ``addons``: cluster add-ons that run, each with its own health alert.
     """
 
-    sli: str = "ingress-nginx"
-    cost: str = "requests"
+    sli: SliSource = "ingress-nginx"
+    cost: CostSource = "requests"
     addons: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, platform, features: Features) -> "Signals":
+    def of(cls, platform: Platform, features: Features) -> Signals:
         cost = "opencost" if features.opencost and platform.cloud_prices else "requests"
         return cls(platform.sli_source, cost, tuple(platform.addons))

@@ -278,3 +278,23 @@ def test_crd_checkers_fail_on_bad_objects():
     assert check_pod_monitor(monitor) == []
     assert check_pod_monitor({**monitor, "spec": {**monitor["spec"], "podMetricsEndpoints": []}})
     assert check_pod_monitor({**monitor, "spec": {**monitor["spec"], "selectr": {}}})
+
+
+def test_cloudmart_entry_point_panels_read_the_alb_on_eks_and_ingress_nginx_on_kind():
+    kind = {p["title"]: " ".join(t["expr"] for t in p["targets"]) for p in cloudmart_dashboard()["panels"]}
+    eks = {p["title"]: " ".join(t["expr"] for t in p["targets"]) for p in cloudmart_dashboard("alb")["panels"]}
+    assert "nginx_ingress_controller_requests" in kind["Ingress 5xx ratio"]
+    assert "aws_applicationelb_httpcode_target_5_xx_count_sum" in eks["ALB 5xx ratio"]
+    assert "aws_applicationelb_request_count_sum" in eks["ALB 5xx ratio"]
+    assert "aws_applicationelb_target_response_time_p95" in eks["ALB p95 latency"]
+    assert not [t for t, e in eks.items() if "nginx_ingress" in e]
+
+
+def test_eks_slo_windows_are_widened_by_cloudwatchs_lag_and_keep_kinds_labels_and_for():
+    kind = {r["alert"]: r for g in rule_groups(Pricing()) for r in g["rules"]}
+    eks = {r["alert"]: r for g in rule_groups(Pricing(), EKS_SIGNALS) for r in g["rules"]}
+    fast = eks["AvailabilitySLOBurnRateFast"]["expr"]
+    assert all(f"[{w}]" in fast for w in ("1h4m", "9m", "6h4m", "34m"))
+    assert all(f"[{w}]" in eks["AvailabilitySLOBurnRateSlow"]["expr"] for w in ("3d4m", "6h4m"))
+    for name in ("AvailabilitySLOBurnRateFast", "AvailabilitySLOBurnRateSlow", "HighLatencyP95"):
+        assert (eks[name]["labels"], eks[name]["for"]) == (kind[name]["labels"], kind[name]["for"])
