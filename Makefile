@@ -9,7 +9,7 @@ OUT ?= build/$(STACK)
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(CURDIR)/.pulumi-passphrase
 
-.PHONY: venv test up preview destroy render preflight toolchain clean clean-tools
+.PHONY: venv test up preview destroy render preflight toolchain clean clean-tools charts
 
 # kind and the Pulumi CLI: used from PATH at a supported version, otherwise fetched into .bin/
 # and verified against tools/toolchain.json. Standard library only, so it runs before .venv
@@ -50,6 +50,13 @@ venv: $(VENV)/.installed
 
 test: venv
 	$(PY) -m pytest
+
+# The chart cache that `tools charts` and tests/charts render from, outside the repository
+# ($$CLOUD_PLATFORM_CHART_CACHE, or $${XDG_CACHE_HOME:-~/.cache}/cloud-platform/charts), filled from
+# the pinned chart repositories and checked against tools/charts.lock.yaml. Without network:
+# python -m tools charts cache --from-git DIR (git clones of the charts' sources).
+charts: venv
+	$(PY) -m tools charts cache
 
 render: venv
 	$(PY) -m tools render $(STACK) --out $(OUT)

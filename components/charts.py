@@ -15,10 +15,10 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.placement import Placement, chart_placement, daemonset_placement
 from components.specs import parse_cpu_m, parse_memory_mi
 
 PART_OF_LABEL = "app.kubernetes.io/part-of"
-# A Job is a chart hook that runs at install (a certificate patch); counting it is conservative.
 PodKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job"]
 Path = tuple[str, ...]
 
@@ -32,7 +32,11 @@ class ChartPod:
     DaemonSets, which run once per node). ``enabled`` is a values path to a switch that turns
     the pod off; ``None`` means it always runs. ``storage`` holds values paths to the size of
     each claim a pod copy gets (a quantity such as ``50Gi``); a path absent from the values
-    means the chart makes no claim there.
+    means the chart makes no claim there. ``placement`` is the values path of the map where
+    the chart reads this pod's ``nodeSelector`` and ``tolerations`` (``()``: the top level);
+    ``None`` leaves the chart's own (node-exporter already tolerates every NoSchedule taint).
+    ``helm_release`` fills it from the platform's node pools: base for every pod, the Spot
+    toleration for DaemonSets. A new chart pod names its path here and is placed like the rest.
     """
 
     name: str
@@ -41,6 +45,7 @@ class ChartPod:
     replicas: Path | None = None
     enabled: Path | None = None
     storage: tuple[Path, ...] = ()
+    placement: Path | None = ()
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,19 @@ class LabelSlot:
 
 @dataclass(frozen=True)
 class ChartPin:
-    """A pinned chart; ``labels`` are where its values take common labels."""
+    """A pinned chart; ``labels`` are where its values take common labels.
+
+    ``secret_values`` are the values paths that carry secrets (a private key). Pulumi marks the
+    whole ``values`` input secret as soon as one value in it is, so the tools that write values
+    out (``tools render``, ``tools diff``) redact these paths and keep the rest readable.
+    """
 
     chart: str
     version: str
     repo: str
     pods: tuple[ChartPod, ...]
     labels: tuple[LabelSlot, ...] = ()
+    secret_values: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ class PodFootprint:
     cpu_m: float
     memory_mi: float
     storage_gi: float = 0.0
+    node_selector: tuple[tuple[str, str], ...] = ()
+    tolerations: tuple[tuple[str, str, str, str], ...] = ()
+    tolerates_all: bool = False
 
 
 def dig(values: Mapping[str, Any], path: Path) -> Any:
@@ -106,7 +120,45 @@ def chart_footprint(pin: ChartPin, values: Mapping[str, Any], nodes: int) -> lis
             copies = nodes
         else:
             copies = int(dig(values, pod.replicas)) if pod.replicas else 1
-        out.append(PodFootprint(pod.name, pod.kind, copies, cpu, memory, _storage_gi(pod, values)))
+        selector, tolerations = _scheduling(pod, values)
+        out.append(
+            PodFootprint(
+                pod.name, pod.kind, copies, cpu, memory, _storage_gi(pod, values), selector, tolerations,
+                tolerates_all=pod.placement is None,
+            )
+        )
+    return out
+
+
+def _scheduling(pod: ChartPod, values: Mapping[str, Any]) -> tuple[tuple, tuple]:
+    """The pod's nodeSelector and tolerations as the values set them (for the capacity model)."""
+    if pod.placement is None:
+        return (), ()
+    try:
+        node = dig(values, pod.placement) if pod.placement else values
+    except KeyError:
+        return (), ()
+    selector = tuple(sorted((node.get("nodeSelector") or {}).items()))
+    tolerations = tuple(
+        (t.get("key", ""), t.get("operator", "Equal"), t.get("value", ""), t.get("effect", "")) for t in node.get("tolerations") or []
+    )
+    return selector, tolerations
+
+
+def with_placement(pin: ChartPin, values: Mapping[str, Any], placement: Placement | None) -> dict:
+    """``values`` (a copy) with each pod on the base pool, DaemonSets tolerating Spot."""
+    out = dict(values)
+    if placement is None:
+        return out
+    for pod in pin.pods:
+        if pod.placement is None:
+            continue
+        fragment = daemonset_placement(placement) if pod.kind == "DaemonSet" else chart_placement(placement)
+        node = out
+        for part in pod.placement:
+            node[part] = dict(node.get(part, {}))
+            node = node[part]
+        node.update(fragment)
     return out
 
 
@@ -142,9 +194,11 @@ def helm_release(
     release: str | None = None,
     *,
     labels: Mapping[str, str],
+    placement: Placement | None = None,
 ) -> k8s.helm.v4.Chart:
     """Install a pinned chart, its objects labelled with ``labels`` (team, cost-center,
-    part-of) where the chart takes common labels. The release name is ``release`` (default:
+    part-of) where the chart takes common labels, its pods placed on the platform's node pools
+    (``placement``, see ``with_placement``). The release name is ``release`` (default:
     ``name``), fixed so chart object names (Services other charts point at) are stable."""
     return k8s.helm.v4.Chart(
         name,
@@ -153,7 +207,7 @@ def helm_release(
         version=pin.version,
         repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=pin.repo),
         namespace=namespace,
-        values=with_labels(pin, values, labels),
+        values=with_placement(pin, with_labels(pin, values, labels), placement),
         opts=opts,
     )
 
@@ -166,7 +220,8 @@ INGRESS_NGINX = ChartPin(
     version="4.15.1",
     repo="https://kubernetes.github.io/ingress-nginx",
     pods=(
-        ChartPod("ingress-nginx-controller", "Deployment", (("controller", "resources"),), ("controller", "replicaCount")),
+        ChartPod("ingress-nginx-controller", "Deployment", (("controller", "resources"),), ("controller", "replicaCount"),
+                 placement=("controller",)),
     ),
     # ingress-nginx.labels writes app.kubernetes.io/part-of itself, on the pods too.
     labels=(LabelSlot(("commonLabels",), sets_part_of=True),),
@@ -185,19 +240,20 @@ KUBE_PROMETHEUS_STACK = ChartPin(
         ChartPod(
             "prometheus", "StatefulSet", (("prometheus", "prometheusSpec", "resources"), _RELOADER),
             storage=(("prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate", "spec", "resources", "requests", "storage"),),
+            placement=("prometheus", "prometheusSpec"),
         ),
         ChartPod(
             "alertmanager", "StatefulSet", (("alertmanager", "alertmanagerSpec", "resources"), _RELOADER),
-            enabled=("alertmanager", "enabled"),
+            enabled=("alertmanager", "enabled"), placement=("alertmanager", "alertmanagerSpec"),
         ),
-        ChartPod("prometheus-operator", "Deployment", (("prometheusOperator", "resources"),)),
-        ChartPod("admission-webhook-patch", "Job", (("prometheusOperator", "admissionWebhooks", "patch", "resources"),)),
+        ChartPod("prometheus-operator", "Deployment", (("prometheusOperator", "resources"),), placement=("prometheusOperator",)),
         ChartPod(
             "grafana", "Deployment", (("grafana", "resources"), _GRAFANA_SIDECAR, _GRAFANA_SIDECAR),
-            enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),),
+            enabled=("grafana", "enabled"), storage=(("grafana", "persistence", "size"),), placement=("grafana",),
         ),
-        ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),)),
-        ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),)),
+        # The subchart's default tolerations ({operator: Exists, effect: NoSchedule}) put it on every node.
+        ChartPod("node-exporter", "DaemonSet", (("prometheus-node-exporter", "resources"),), placement=None),
+        ChartPod("kube-state-metrics", "Deployment", (("kube-state-metrics", "resources"),), placement=("kube-state-metrics",)),
     ),
     # The chart's and the kube-state-metrics and node-exporter subcharts' label helpers write
     # part-of themselves; Grafana's (grafana-community chart 12.11.1, ``extraLabels``) does not.
@@ -217,7 +273,7 @@ LOKI = ChartPin(
     pods=(
         ChartPod(
             "loki", "StatefulSet", (("singleBinary", "resources"),), ("singleBinary", "replicas"),
-            storage=(("singleBinary", "persistence", "size"),),
+            storage=(("singleBinary", "persistence", "size"),), placement=("singleBinary",),
         ),
     ),
     labels=(LabelSlot(("commonLabels",)),),
@@ -228,7 +284,7 @@ ALLOY = ChartPin(
     chart="alloy",
     version="1.11.1",
     repo="https://grafana.github.io/helm-charts",
-    pods=(ChartPod("alloy", "DaemonSet", (("alloy", "resources"), ("configReloader", "resources"))),),
+    pods=(ChartPod("alloy", "DaemonSet", (("alloy", "resources"), ("configReloader", "resources")), placement=("controller",)),),
     # No chart-wide labels: the controller's own and its pods'; alloy.labels writes part-of.
     labels=(LabelSlot(("controller", "extraLabels"), sets_part_of=True), LabelSlot(("controller", "podLabels"))),
 )
@@ -238,7 +294,7 @@ JAEGER = ChartPin(
     chart="jaeger",
     version="4.11.1",
     repo="https://jaegertracing.github.io/helm-charts",
-    pods=(ChartPod("jaeger", "Deployment", (("jaeger", "resources"),)),),
+    pods=(ChartPod("jaeger", "Deployment", (("jaeger", "resources"),), placement=("jaeger",)),),
     labels=(LabelSlot(("commonLabels",)), LabelSlot(("jaeger", "podLabels"))),
 )
 
@@ -256,7 +312,11 @@ OPENCOST = ChartPin(
     chart="opencost",
     version="2.5.17",
     repo="https://opencost.github.io/opencost-helm-chart",
-    pods=(ChartPod("opencost", "Deployment", (("opencost", "exporter", "resources"), ("opencost", "ui", "resources"))),),
+    pods=(
+        ChartPod(
+            "opencost", "Deployment", (("opencost", "exporter", "resources"), ("opencost", "ui", "resources")), placement=("opencost",)
+        ),
+    ),
     # opencost.labels writes part-of and reads commonLabels (templates/_helpers.tpl).
     labels=(LabelSlot(("commonLabels",), sets_part_of=True), LabelSlot(("podLabels",))),
 )
@@ -271,6 +331,8 @@ AWS_LOAD_BALANCER_CONTROLLER = ChartPin(
     pods=(ChartPod("aws-load-balancer-controller", "Deployment", (("resources",),), ("replicaCount",)),),
     # additionalLabels go on every object (templates/_helpers.tpl "labels"), podLabels on the pods.
     labels=(LabelSlot(("additionalLabels",)), LabelSlot(("podLabels",))),
+    # The webhook's serving key (components/webhook_tls.py).
+    secret_values=(("webhookTLS", "key"),),
 )
 
 # Chart 9.59.0 ships Cluster Autoscaler 1.35.0 (appVersion, image tag v1.35.0): its minor must

@@ -24,6 +24,7 @@ from components.manifests import (
     service_account_manifest,
     standard_labels,
 )
+from components.placement import pod_placement
 from components.platform import Platform
 from components.profiles import DataStoreSizes
 from components.specs import (
@@ -97,6 +98,9 @@ def headless_service_manifest(spec: StoreSpec, namespace: str, owner: Ownership)
 def statefulset_manifest(spec: StoreSpec, namespace: str, owner: Ownership, platform: Platform) -> dict:
     labels = store_labels(spec, owner)
     container = spec.container
+    pod = pod_spec((container,), spec.volumes, spec.init_containers, spec.fs_group, spec.name)
+    # A single replica with a volume: on-demand base nodes only, never Spot.
+    pod.update(pod_placement(platform.placement, "base"))
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -109,9 +113,7 @@ def statefulset_manifest(spec: StoreSpec, namespace: str, owner: Ownership, plat
             "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             "template": {
                 "metadata": {"labels": labels},
-                "spec": pod_spec(
-                    (container,), spec.volumes, spec.init_containers, spec.fs_group, spec.name
-                ),
+                "spec": pod,
             },
             "volumeClaimTemplates": [
                 {"metadata": {"name": spec.claim, "labels": labels}, "spec": claim_spec(spec.storage_gi, platform.storage_class)}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from components.placement import Placement
+
 Exposure = Literal["NodePort", "ClusterIP"]
 # Where the SLO alerts read requests, errors and latency: the in-cluster ingress controller's
 # own metrics, or the ALB's CloudWatch metrics (through the CloudWatch exporter).
@@ -55,6 +57,12 @@ class Platform:
         external_sources: CIDRs from which traffic of the public entry points (NodePorts,
             load balancers targeting pod IPs) arrives at the pods, after kube-proxy's SNAT.
             NetworkPolicies admit them on the public ports only. Empty admits none.
+        placement: node pools by label and taint (eks: on-demand ``base`` and tainted
+            ``spot``), read through ``components.placement``; ``None`` where every node is
+            alike (kind).
+        zone_spread: ``whenUnsatisfiable`` of the zone spread of replicated Deployments:
+            ``DoNotSchedule`` where every node has a zone label (eks), ``ScheduleAnyway``
+            where none has (kind).
         sli_source: where the SLO alerts and the ingress panels read traffic
             (``ingress-nginx`` on kind, ``alb`` on eks).
         cloud_prices: the cloud publishes node prices OpenCost reads (eks: the AWS price
@@ -81,6 +89,8 @@ class Platform:
     region: str | None = None
     ingress_namespace: str | None = None
     external_sources: tuple[str, ...] = ()
+    placement: Placement | None = None
+    zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
     sli_source: SliSource = "ingress-nginx"
     cloud_prices: bool = False
     spot_price: tuple[float, int, float] | None = None

@@ -21,6 +21,7 @@ from components.manifests import (
     service_account_manifest,
     standard_labels,
 )
+from components.placement import pod_placement, spread_constraints, workload_pool
 from components.platform import Platform
 from components.specs import Hpa, Ownership, WorkloadSpec
 
@@ -40,7 +41,10 @@ def configmap_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> 
     }
 
 
-def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict:
+def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership, platform: Platform | None = None) -> dict:
+    """The Deployment. Where it can run two or more replicas, they spread over zones and nodes;
+    on a platform with node pools, it runs on Spot when it always has two or more replicas and
+    on the on-demand base pool otherwise (``components.placement``)."""
     labels = workload_labels(spec, owner)
     annotations: dict[str, str] = {}
     if spec.scrape:
@@ -55,6 +59,11 @@ def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) ->
     template_meta: dict = {"labels": labels}
     if annotations:
         template_meta["annotations"] = annotations
+    pod = pod_spec(spec.containers, spec.volumes, spec.init_containers, spec.fs_group, spec.name)
+    pod.update(pod_placement(platform.placement if platform else None, workload_pool(spec.min_replicas, has_claims=False)))
+    if spec.max_replicas >= 2:
+        zone_policy = platform.zone_spread if platform else "ScheduleAnyway"
+        pod["topologySpreadConstraints"] = spread_constraints(selector_labels(spec.name), zone_policy)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -66,7 +75,7 @@ def deployment_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) ->
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
             "template": {
                 "metadata": template_meta,
-                "spec": pod_spec(spec.containers, spec.volumes, spec.init_containers, spec.fs_group, spec.name),
+                "spec": pod,
             },
         },
     }
@@ -129,9 +138,11 @@ def hpa_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict |
 
 
 def pdb_manifest(spec: WorkloadSpec, namespace: str, owner: Ownership) -> dict | None:
-    """A PDB only when at least two pods always run; with one, it would block every node drain."""
-    floor = spec.hpa.min_replicas if spec.hpa else spec.replicas
-    if floor < 2:
+    """A PDB for every Deployment that can run two or more pods: a drain (node upgrade, Spot
+    interruption, autoscaler scale-down) evicts one pod at a time. ``maxUnavailable: 1`` (never
+    ``minAvailable``) so that at one replica the budget still lets the pod go: it never blocks
+    a drain."""
+    if spec.max_replicas < 2:
         return None
     return {
         "apiVersion": "policy/v1",
@@ -168,7 +179,7 @@ class Workload(pulumi.ComponentResource):
         account = declare(f"{name}-serviceaccount", workload_service_account(spec, ns, owner), child)
         before = [account, self.config_map] if self.config_map else [account]
         deploy_opts = pulumi.ResourceOptions(parent=self, depends_on=before)
-        deployment = deployment_manifest(spec, ns, owner)
+        deployment = deployment_manifest(spec, ns, owner, args.platform)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment", metadata=deployment["metadata"], spec=deployment["spec"], opts=deploy_opts
         )

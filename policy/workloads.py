@@ -30,7 +30,7 @@ UTILISATION_RANGE = (10, 95)
 # Pods allowed on the host network, as ``namespace/name`` patterns. node-exporter reads the
 # node's own network statistics, which it sees only from the host's network namespace.
 # Ref: https://github.com/prometheus-community/helm-charts/blob/main/charts/prometheus-node-exporter/values.yaml (hostNetwork: true)
-DEFAULT_HOST_NETWORK_EXEMPT = ("monitoring/*prometheus-node-exporter",)
+DEFAULT_HOST_NETWORK_EXEMPT = ("monitoring-agents/*prometheus-node-exporter",)
 
 
 def _config(args: Any) -> Mapping[str, Any]:

@@ -57,7 +57,8 @@ def estimate_for(stack: str, declared: Iterable[DeclaredLike], settings: Setting
     """The estimate with the stack's own prices, node count (kind; eks counts its node groups)
     and AWS region: the one call the program, ``tools cost`` and ``tools diff`` all make."""
     region = settings.eks.region if settings.eks is not None else None
-    return estimate(stack, declared, settings.pricing, 1 + settings.kind_workers, region)
+    assumptions = settings.eks.cost if settings.eks is not None else None
+    return estimate(stack, declared, settings.pricing, 1 + settings.kind_workers, region, assumptions)
 
 
 class DeclarationLog:

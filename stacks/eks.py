@@ -22,7 +22,13 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.registry import Registry, RegistryArgs
 from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
+    ALB_WEBHOOK_SERVICE,
+    BASE_POOL,
+    POOL_LABEL,
+    SPOT_POOL,
+    SPOT_TAINT,
     STORAGE_CLASS,
+    WebhookTlsValues,
     alb_annotations,
     alb_controller_values,
     autoscaler_values,
@@ -33,15 +39,18 @@ from components.aws.specs import (
     subnet_plan,
 )
 from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLOUDWATCH_EXPORTER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
-from components.cost.prices import INSTANCE_SIZES, REGIONS
+from components.cost.instances import INSTANCE_TYPES
+from components.cost.prices import REGIONS, spot_price as discounted
 from components.manifests import owner_labels
 from components.observability import addons, cloudwatch
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
+from components.placement import Placement
 from components.platform import Platform, Tls
 from components.specs import Ownership
 from components.trip_currency.catalog import built_images
+from components.webhook_tls import WebhookTls, WebhookTlsArgs
 from stacks.apps import Apps, app_outputs, cloudmart_scrape, deploy_apps
 from stacks.eks_config import EksSettings
 from stacks.settings import Settings
@@ -57,6 +66,10 @@ KUBE_SYSTEM = "kube-system"
 ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "cluster-addons")
 
 
+# The node groups' pools (components/aws/specs.py) as the components read them.
+EKS_PLACEMENT = Placement(pool_label=POOL_LABEL, base_pool=BASE_POOL, spot_pool=SPOT_POOL, spot_taint=SPOT_TAINT)
+
+
 def hosts(domain: str) -> dict[str, str]:
     """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
     own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
@@ -66,7 +79,8 @@ def hosts(domain: str) -> dict[str, str]:
 def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
     """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
     NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
-    scrapers (the control plane is managed) and verified kubelet TLS.
+    scrapers (the control plane is managed), verified kubelet TLS, the base/Spot node pools
+    and a hard zone spread (every EKS node carries ``topology.kubernetes.io/zone``).
 
     No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
     from their interfaces in the public subnets, so those subnets are the external sources
@@ -88,6 +102,8 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        placement=EKS_PLACEMENT,
+        zone_spread="DoNotSchedule",
         sli_source="alb",
         cloud_prices=True,
         spot_price=spot_price(eks),
@@ -96,13 +112,19 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
 
 
 def spot_price(eks: EksSettings) -> tuple[float, int, float] | None:
-    """The Spot price, vCPUs and GiB of the application nodes' first instance type, from the
-    price table of the stack's region (``None`` when the table lacks it)."""
-    kind = eks.app_nodes.instance_types[0]
+    """OpenCost's Spot fallback: the hourly price, vCPUs and GiB of the Spot group's dearest
+    type, priced as ``tools cost`` prices it (the stated discount below on-demand, from the
+    region's price table); ``None`` without a Spot group or when the table lacks a type."""
     prices = REGIONS.get(eks.region)
-    if prices is None or kind not in prices.spot or kind not in INSTANCE_SIZES:
-        return None
-    return (prices.spot[kind].usd, *INSTANCE_SIZES[kind])
+    for group in eks.node_groups:
+        if group.capacity_type != "SPOT" or prices is None:
+            continue
+        known = [(prices.on_demand[t], t) for t in group.instance_types if t in prices.on_demand and t in INSTANCE_TYPES]
+        if len(known) != len(group.instance_types):
+            return None
+        on_demand, dearest = max(known, key=lambda pair: pair[0].usd)
+        return (discounted(on_demand, eks.cost.spot_discount_percent).usd, *INSTANCE_TYPES[dearest].size)
+    return None
 
 
 def kms_key(role: str, description: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
@@ -148,8 +170,7 @@ def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, 
             public_subnet_ids=network.public_subnet_ids,
             private_subnet_ids=network.private_subnet_ids,
             secrets_key_arn=secrets_key.arn,
-            system_nodes=eks.system_nodes,
-            app_nodes=eks.app_nodes,
+            node_groups=eks.node_groups,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
             viewer_principals=eks.viewer_principals,
@@ -199,15 +220,22 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
     """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role."""
     alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
     after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster])
+    # The release name is the chart's fullname, which its certificate names.
+    webhook = WebhookTls(
+        "aws-load-balancer-controller-webhook",
+        WebhookTlsArgs(AWS_LOAD_BALANCER_CONTROLLER.chart, ALB_WEBHOOK_SERVICE, KUBE_SYSTEM),
+    )
     alb = helm_release(
         "aws-load-balancer-controller",
         AWS_LOAD_BALANCER_CONTROLLER,
         KUBE_SYSTEM,
         alb_controller_values(
-            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account
+            settings.cluster_name, eks.region, network.vpc_id, alb_role.arn, iam.ALB_CONTROLLER.service_account,
+            WebhookTlsValues(webhook.ca_cert, webhook.cert, webhook.key),
         ),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     ca_role = irsa("cluster-autoscaler", iam.AUTOSCALER, cluster, provider, iam.autoscaler_policy(settings.cluster_name), tags)
     helm_release(
@@ -217,6 +245,7 @@ def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, netwo
         autoscaler_values(settings.cluster_name, eks.region, ca_role.arn, iam.AUTOSCALER.service_account),
         after_nodes,
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
     return alb
 
@@ -238,13 +267,15 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
         ),
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster]),
         labels=ADDON_LABELS,
+        placement=EKS_PLACEMENT,
     )
 
 
 def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluster, apps: Apps, provider, k8s_provider, tags):
     """The ALB's CloudWatch metrics into Prometheus (the SLIs on eks): YACE in ``monitoring``
-    with an IRSA role that may only discover tagged resources and read CloudWatch metrics.
-    After the observability stack, whose namespace and ServiceMonitor CRD it needs."""
+    with an IRSA role that may only discover tagged resources and read CloudWatch metrics, on the
+    on-demand base pool like the other controllers. After the observability stack, whose
+    namespace and ServiceMonitor CRD it needs."""
     account = iam.CLOUDWATCH_EXPORTER
     role = irsa("cloudwatch-exporter", account, cluster, provider, iam.cloudwatch_exporter_policy(), tags)
     values = cloudwatch.exporter_values(
@@ -253,7 +284,7 @@ def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluste
     return helm_release(
         "cloudwatch-exporter", CLOUDWATCH_EXPORTER, account.namespace, values,
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]),
-        release=cloudwatch.RELEASE, labels=obs_ownership.LABELS,
+        release=cloudwatch.RELEASE, labels=obs_ownership.LABELS, placement=EKS_PLACEMENT,
     )
 
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.aws.specs import NodeGroupSizes
+from components.aws.specs import ARCHES, BASE_POOL, SPOT_POOL, NodeGroupSpec
+from components.cost.assumptions import USAGE_DEFAULTS, Assumptions, parse_usage
+from components.cost.instances import INSTANCE_TYPES
 
 PROJECT = "cloud-platform"
 
@@ -39,6 +41,44 @@ _ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
 _CERT_ARN = re.compile(r"arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}")
 _PRINCIPAL_ARN = re.compile(r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}")
 _INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class PoolDefaults:
+    """A node group's keys (``<name>InstanceTypes``, ``<name>Arch``, ``<name>Min/Desired/MaxSize``)."""
+
+    name: str
+    description: str
+    capacity_type: str
+    instance_types: str
+    arch: str
+    sizes: tuple[int, int, int]
+    types_rule: str = ""
+
+
+POOLS = (
+    PoolDefaults(BASE_POOL, "on-demand base group (controllers, stateful and single-replica pods)", "ON_DEMAND",
+                 "t3.large", "amd64", (2, 2, 4)),
+    PoolDefaults(SPOT_POOL, "Spot group (stateless replicas, tainted cloud-platform/spot)", "SPOT",
+                 "m5.large,m5a.large,m6i.large,m6a.large", "amd64", (1, 2, 6),
+                 "; at least 3 interchangeable types of the same vCPU and memory"),
+)
+MIN_SPOT_TYPES = 3
+# The keys the two groups replaced (issue 16): a stack still setting one is told what to set.
+RENAMED = {
+    "systemNodes": f"{PROJECT}:baseMinSize/baseDesiredSize/baseMaxSize",
+    "nodeInstanceTypes": f"{PROJECT}:spotInstanceTypes (stateless replicas) or {PROJECT}:baseInstanceTypes",
+    "nodeCapacityType": f"nothing: {PROJECT}:base* is on-demand and {PROJECT}:spot* is Spot",
+    "nodeMinSize": f"{PROJECT}:spotMinSize (and {PROJECT}:baseMinSize)",
+    "nodeDesiredSize": f"{PROJECT}:spotDesiredSize (and {PROJECT}:baseDesiredSize)",
+    "nodeMaxSize": f"{PROJECT}:spotMaxSize (and {PROJECT}:baseMaxSize)",
+}
+def check_cost_assumptions(v: str) -> str | None:
+    try:
+        parse_usage(v)
+    except ValueError:
+        return "name=number pairs separated by commas, names among " + ", ".join(USAGE_DEFAULTS) + " (or empty)"
+    return None
 
 
 def _csv(value: str) -> tuple[str, ...]:
@@ -91,12 +131,8 @@ def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[st
         return []
     p = PROJECT
     problems = []
-    low, want, high = values["nodeMinSize"], values["nodeDesiredSize"], values["nodeMaxSize"]
-    if not low <= want <= high and not {"nodeMinSize", "nodeDesiredSize", "nodeMaxSize"} & reported:
-        problems.append(
-            f"{p}:nodeDesiredSize must lie between {p}:nodeMinSize and {p}:nodeMaxSize "
-            f"(got min {low}, desired {want}, max {high})"
-        )
+    for pool in POOLS:
+        problems += _pool_problems(pool, values, reported)
     if not values["domain"] and "domain" not in reported:
         problems.append(f'{p}:domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")')
     if not values["hostedZoneId"] and not values["certificateArn"] and not {"hostedZoneId", "certificateArn"} & reported:
@@ -115,6 +151,37 @@ def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[st
     return problems
 
 
+def _pool_problems(pool: PoolDefaults, values: Mapping[str, Any], reported: set[str]) -> list[str]:
+    p, n = PROJECT, pool.name
+    out = []
+    low, want, high = values[f"{n}MinSize"], values[f"{n}DesiredSize"], values[f"{n}MaxSize"]
+    if not low <= want <= high and not {f"{n}MinSize", f"{n}DesiredSize", f"{n}MaxSize"} & reported:
+        out.append(f"{p}:{n}DesiredSize must lie between {p}:{n}MinSize and {p}:{n}MaxSize (got min {low}, desired {want}, max {high})")
+    if n == BASE_POOL and low < 1 and f"{n}MinSize" not in reported:
+        out.append(f"{p}:baseMinSize must be at least 1: stateful pods and controllers run only there (got 0)")
+    if f"{n}InstanceTypes" in reported or f"{n}Arch" in reported:
+        return out
+    types = _csv(values[f"{n}InstanceTypes"])
+    unknown = [t for t in types if t not in INSTANCE_TYPES]
+    if unknown:
+        return out + [
+            f"{p}:{n}InstanceTypes has types without capacity data: {', '.join(unknown)} "
+            f"(known: {', '.join(INSTANCE_TYPES)}; add one to components/cost/instances.py)"
+        ]
+    arch = values[f"{n}Arch"]
+    wrong = [t for t in types if INSTANCE_TYPES[t].arch != arch]
+    if wrong:
+        out.append(f"{p}:{n}InstanceTypes must all be {p}:{n}Arch {arch} (got {', '.join(f'{t} ({INSTANCE_TYPES[t].arch})' for t in wrong)})")
+    if pool.capacity_type == "SPOT":
+        sizes = {INSTANCE_TYPES[t].size for t in types}
+        if len(set(types)) < MIN_SPOT_TYPES or len(sizes) > 1:
+            out.append(
+                f"{p}:{n}InstanceTypes must be at least {MIN_SPOT_TYPES} different types of the same vCPU and memory, "
+                f"so one reclaimed Spot pool does not empty the group (got {', '.join(types)})"
+            )
+    return out
+
+
 @dataclass(frozen=True)
 class EksSettings:
     """Validated eks config (see ``Pulumi.yaml`` for each key's meaning)."""
@@ -124,8 +191,8 @@ class EksSettings:
     vpc_cidr: str
     az_count: int
     nat_per_az: bool
-    system_nodes: int
-    app_nodes: NodeGroupSizes
+    node_groups: tuple[NodeGroupSpec, ...]
+    cost: Assumptions
     domain: str
     hosted_zone_id: str | None
     certificate_arn: str | None
@@ -141,14 +208,19 @@ def eks_settings(values: Mapping[str, Any]) -> EksSettings:
         vpc_cidr=values["vpcCidr"],
         az_count=values["availabilityZones"],
         nat_per_az=values["natGateways"] == "per-az",
-        system_nodes=values["systemNodes"],
-        app_nodes=NodeGroupSizes(
-            instance_types=_csv(values["nodeInstanceTypes"]),
-            capacity_type=values["nodeCapacityType"],
-            min_size=values["nodeMinSize"],
-            desired_size=values["nodeDesiredSize"],
-            max_size=values["nodeMaxSize"],
+        node_groups=tuple(
+            NodeGroupSpec(
+                pool=pool.name,
+                instance_types=_csv(values[f"{pool.name}InstanceTypes"]),
+                capacity_type=pool.capacity_type,
+                arch=values[f"{pool.name}Arch"],
+                min_size=values[f"{pool.name}MinSize"],
+                desired_size=values[f"{pool.name}DesiredSize"],
+                max_size=values[f"{pool.name}MaxSize"],
+            )
+            for pool in POOLS
         ),
+        cost=Assumptions(float(values["spotDiscountPercent"]), parse_usage(values["costAssumptions"])),
         domain=values["domain"],
         hosted_zone_id=values["hostedZoneId"] or None,
         certificate_arn=values["certificateArn"] or None,

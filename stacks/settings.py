@@ -119,6 +119,24 @@ def _context_name(v: str) -> str | None:
     return f"an existing kubeconfig context ({kubeconfig.describe()})"
 
 
+def _node_group_keys() -> tuple[Key, ...]:
+    """The keys of the two eks node groups, ``base`` and ``spot`` (defaults in ``eks_config.POOLS``)."""
+    out = []
+    for pool in eks_config.POOLS:
+        what = f"eks: {pool.description}"
+        out += [
+            Key(f"{pool.name}InstanceTypes", "string", pool.instance_types,
+                f"{what}: comma-separated instance types of one architecture{pool.types_rule}.", eks_config.check_instance_types),
+            Key(f"{pool.name}Arch", "string", pool.arch,
+                f"{what}: CPU architecture, amd64 or arm64 (Graviton; every image placed there must publish it).",
+                _one_of(*eks_config.ARCHES)),
+            Key(f"{pool.name}MinSize", "integer", pool.sizes[0], f"{what}: minimum nodes.", _int_between(0, 50)),
+            Key(f"{pool.name}DesiredSize", "integer", pool.sizes[1], f"{what}: nodes at creation (the autoscaler moves it).", _int_between(0, 50)),
+            Key(f"{pool.name}MaxSize", "integer", pool.sizes[2], f"{what}: maximum nodes the autoscaler may reach.", _int_between(1, 50)),
+        ]
+    return tuple(out)
+
+
 KEYS: tuple[Key, ...] = (
     Key("target", "string", "kind", "Cluster target: kind (a local kind cluster) or eks (AWS EKS).", _one_of("kind", "eks")),
     Key(
@@ -217,24 +235,23 @@ KEYS: tuple[Key, ...] = (
         "eks: NAT gateways, single (one, cheapest) or per-az (one per zone, survives a zone outage).",
         _one_of("single", "per-az"),
     ),
-    Key("systemNodes", "integer", 2, "eks: on-demand nodes of the system node group (add-ons, fixed size).", _int_between(1, 5)),
+    *_node_group_keys(),
     Key(
-        "nodeInstanceTypes",
+        "spotDiscountPercent",
         "string",
-        "t3.medium",
-        "eks: comma-separated instance types of the application node group (seed 004: t3.medium).",
-        eks_config.check_instance_types,
+        "60",
+        "eks: assumed Spot discount below on-demand, in percent, for the cost estimate (Spot prices move; "
+        "check `aws ec2 describe-spot-price-history`).",
+        _decimal(0, 90),
     ),
     Key(
-        "nodeCapacityType",
+        "costAssumptions",
         "string",
-        "ON_DEMAND",
-        "eks: capacity type of the application node group, ON_DEMAND or SPOT.",
-        _one_of("ON_DEMAND", "SPOT"),
+        "",
+        "eks: monthly usage the cost estimate assumes, as name=number pairs separated by commas "
+        "(natGb, logGb, albLcu, nlbLcu, crossAzGb, ecrGb, hostedZones, dnsQueriesMillions); unset names keep their defaults.",
+        eks_config.check_cost_assumptions,
     ),
-    Key("nodeMinSize", "integer", 1, "eks: minimum nodes of the application group (seed 004: 1).", _int_between(0, 50)),
-    Key("nodeDesiredSize", "integer", 3, "eks: desired nodes of the application group (seed 004: 3).", _int_between(1, 50)),
-    Key("nodeMaxSize", "integer", 4, "eks: maximum nodes of the application group (seed 004: 4).", _int_between(1, 50)),
     Key("domain", "string", "", "eks: public DNS domain of the ALB hosts (required on eks).", eks_config.check_domain),
     Key(
         "hostedZoneId",
@@ -330,6 +347,8 @@ def _shown(key: Key, raw: Any) -> str:
 
 
 def _unknown_key(name: str) -> str:
+    if name in eks_config.RENAMED:
+        return f"{PROJECT}:{name} was renamed: set {eks_config.RENAMED[name]} instead (README: Node groups)"
     near = difflib.get_close_matches(name, KEYS_BY_NAME, n=1, cutoff=0.5)
     hint = f'; did you mean "{PROJECT}:{near[0]}"?' if near else f"; valid keys: {', '.join(KEYS_BY_NAME)}"
     return f"{PROJECT}:{name} is not a known key{hint}"

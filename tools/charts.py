@@ -1,11 +1,17 @@
-"""``python -m tools charts <stack>…``: render every pinned chart for real, with the exact values
-the program sends, and validate what comes out.
+"""``python -m tools charts [<stack>…] [--from DIR]``: render every pinned chart as Pulumi's v4
+``Chart`` applies it, with the exact values the program sends, and check what comes out.
 
-For each Helm release of the stack (the values ``tools render`` writes, from the same
-``collect()``), it pulls the pinned chart with ``helm pull`` and renders it with ``helm template``
-for Kubernetes 1.35, with the API groups of the CRDs the stack's charts ship available (a first
-render finds them), and then:
+Charts are rendered in process by Helm's own Go SDK (``helm-python-sdk``: no ``helm`` binary, no
+network), from the local chart cache (``tools/chartcache.py``; ``make charts`` fills it) or from
+chart sources the user has (``--from DIR``). Each render is at Kubernetes 1.35, with the API
+versions that the CRDs of the stack's charts add (``monitoring.coreos.com/v1``; a first render
+finds them), and then goes through ``tools/chartmodel.py``: hooks are dropped, because Pulumi's v4
+Chart never applies them. For each release of each stack it then:
 
+- checks what Pulumi would apply (``tools/chartmodel.py``): every Secret, ConfigMap and
+  ServiceAccount a pod needs exists without hooks; every webhook has a CA; a second render is
+  byte-identical; no Grafana role reads Secrets cluster-wide; every container is sized; every pod
+  passes its namespace's Pod Security level; only host agents need more than ``restricted``;
 - validates every object strictly: built-in kinds against the Kubernetes 1.35 schemas
   (``tools/validate.py``), custom resources against the ``openAPIV3Schema`` of the CRDs the
   stack's charts ship, made strict (unknown fields are errors unless the CRD preserves them);
@@ -15,8 +21,9 @@ render finds them), and then:
 - runs the policy pack's resource policies on each object, as a child of the chart (as a real
   preview does), and fails on a mandatory violation.
 
-Exit status: 0 valid, 1 problems, 3 (``SKIPPED``) when helm is missing or a chart repository
-cannot be reached; it then says so and renders nothing. It never pretends to have rendered.
+Exit status: 0 valid, 1 problems, 2 when the chart cache lacks a pinned chart (it names
+``make charts``) or does not match ``tools/charts.lock.yaml``; nothing is rendered then.
+``python -m tools charts cache`` fills the cache (see ``tools/chartcache.py``).
 """
 
 from __future__ import annotations
@@ -24,53 +31,30 @@ from __future__ import annotations
 import copy
 import dataclasses
 import io
-import re
-import shutil
-import subprocess
+import sys
 import tarfile
-import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from tools import chartcache, chartmodel
 from tools.validate import KUBERNETES_VERSION, UnvalidatedKind, validate_object
 
-SKIPPED = 3
-# Network-level failures only: a wrong chart name or version must fail, not skip.
-_UNREACHABLE = re.compile(
-    r"dial tcp|no such host|connection refused|i/o timeout|network is unreachable|"
-    r"TLS handshake timeout|Client\.Timeout|temporary failure in name resolution",
-    re.IGNORECASE,
-)
-
-
-class Unavailable(Exception):
-    """helm is not installed, or a chart repository cannot be reached from this machine."""
-
-
-class HelmError(Exception):
-    """helm ran and failed for another reason (bad pin, template error, schema violation)."""
-
-
-@dataclass(frozen=True)
-class Helm:
-    binary: str = "helm"
-
-    def run(self, *args: str) -> str:
-        exe = shutil.which(self.binary)
-        if exe is None:
-            raise Unavailable(f"{self.binary} is not installed (https://helm.sh/docs/intro/install/)")
-        proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=900, check=False)
-        if proc.returncode != 0:
-            message = proc.stderr.strip() or proc.stdout.strip()
-            if _UNREACHABLE.search(message):
-                raise Unavailable(f"a chart repository cannot be reached: {message.splitlines()[-1]}")
-            raise HelmError(f"helm {args[0]} failed: {message}")
-        return proc.stdout
+CHECKS = {
+    "hook-only objects": "every Secret, ConfigMap and ServiceAccount a pod needs is applied without hooks, made by the program, or optional",
+    "webhook CA": "every webhook configuration has a CA source",
+    "determinism": "two renders of the same values are byte-identical",
+    "grafana secrets": "no Grafana role reads Secrets outside its namespace",
+    "sizing": "every chart container, init containers included, has requests and limits",
+    "pod security": "every chart pod passes its namespace's Pod Security enforce level",
+    "host access": "only host agents need more than restricted or run outside a restricted namespace",
+    "grafana sidecars": "Grafana's sidecars watch named namespaces, not ALL, that hold every dashboard and datasource, with RBAC there",
+    "disruption budget": "a Deployment of 2 or more replicas behind a fail-closed webhook has a PodDisruptionBudget",
+}
 
 
 @dataclass(frozen=True)
@@ -85,26 +69,59 @@ class Release:
     values: Mapping[str, Any]
 
 
-def releases_of(stack: str) -> list[Release]:
-    """The stack's releases with the values ``tools render`` writes (the same ``collect``)."""
+@dataclass(frozen=True)
+class Stack:
+    """What one mock run of a stack gives the chart checks: its releases, the Secrets, ConfigMaps
+    and ServiceAccounts the program itself creates (``(kind, namespace, name)``), and the Pod
+    Security enforce level of each namespace it declares."""
+
+    name: str
+    releases: tuple[Release, ...]
+    program_objects: frozenset[tuple[str, str, str]]
+    levels: Mapping[str, str]
+    program_manifests: tuple[dict, ...] = ()
+
+
+PROVIDED_KINDS = frozenset({"Secret", "ConfigMap", "ServiceAccount"})
+# What the Grafana sidecar check reads from the program: labelled ConfigMaps and Secrets, RoleBindings.
+READ_KINDS = frozenset({"Secret", "ConfigMap", "RoleBinding"})
+
+
+def stack_of(stack: str, run: Any = None) -> Stack:
+    """The stack's releases, with the values ``tools render`` writes (the same ``collect``), and
+    what its program creates; ``run`` is a mock run of it already made (``preview=False``)."""
     from tools.mockrun import run_program
     from tools.render import HELM_CHART, collect
 
-    run = run_program(stack, preview=False)
+    run = run or run_program(stack, preview=False)
     names = {r.name: r.inputs.get("name") or r.name for r in run.registrations if r.type == HELM_CHART}
-    return [
-        Release(names[r["name"]], r["chart"], r["version"], r["repository"], r["namespace"], r["values"])
-        for r in collect(run).releases
-    ]
+    rendered = collect(run)
+    releases = tuple(
+        Release(names[r["name"]], r["chart"], r["version"], r["repository"], r["namespace"], r["values"]) for r in rendered.releases
+    )
+    provided, levels = set(), {}
+    for obj in rendered.objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") in PROVIDED_KINDS:
+            provided.add((obj["kind"], meta.get("namespace") or "default", meta.get("name")))
+        if obj.get("kind") == "Namespace":
+            levels[meta["name"]] = (meta.get("labels") or {}).get("pod-security.kubernetes.io/enforce", "privileged")
+    manifests = tuple(o for o in rendered.objects if o.get("kind") in READ_KINDS)
+    return Stack(stack, releases, frozenset(provided), levels, manifests)
+
+
+def releases_of(stack: str) -> list[Release]:
+    return list(stack_of(stack).releases)
 
 
 def _load_yaml(text: str | bytes | None) -> Any:
     return yaml.safe_load(text) if text else None
 
 
-def chart_defaults(chart_dir: Path) -> dict:
-    """The chart's default values with each subchart's defaults merged under its alias (or name)."""
-    return _defaults(_read_chart_dir(chart_dir))
+def chart_defaults(chart: Path) -> dict:
+    """The chart's default values with each subchart's defaults merged under its alias (or name);
+    ``chart`` is a chart directory or a packaged ``.tgz``."""
+    return _defaults(_chart_from_tgz(chart.read_bytes()) if chart.is_file() else _read_chart_dir(chart))
 
 
 def _read_chart_dir(chart_dir: Path) -> dict[str, Any]:
@@ -227,72 +244,20 @@ def object_problems(obj: Mapping[str, Any], crds: Mapping[str, dict]) -> list[st
 
 @dataclass(frozen=True)
 class Rendered:
+    """One release as Pulumi applies it: ``objects`` without the ``hooks`` it drops. ``checks``
+    holds the problems of each ``CHECKS`` entry; ``problems`` everything else (schemas, ignored
+    values keys, policies)."""
+
     release: Release
     objects: list[dict]
     problems: list[str]
     notes: tuple[str, ...] = ()
+    hooks: tuple[dict, ...] = ()
+    checks: Mapping[str, list[str]] = field(default_factory=dict)
 
-
-@dataclass(frozen=True)
-class Chart:
-    """A pulled release, ready to render; ``api_versions`` are the custom API groups the stack's
-    charts install (``monitoring.coreos.com/v1``), so templates gated on them render too."""
-
-    release: Release
-    path: Path
-    work: Path
-    api_versions: tuple[str, ...] = ()
-
-    def template(self, helm: Helm, values: Mapping[str, Any]) -> str:
-        values_file = self.work / f"{self.release.name}-values.yaml"
-        values_file.write_text(yaml.safe_dump(dict(values), sort_keys=True))
-        extra = [arg for version in self.api_versions for arg in ("--api-versions", version)]
-        return helm.run(
-            "template", self.release.name, str(self.path),
-            "--namespace", self.release.namespace,
-            "--values", str(values_file),
-            "--kube-version", KUBERNETES_VERSION,
-            "--include-crds",
-            *extra,
-        )
-
-
-def pull(helm: Helm, release: Release, work: Path) -> Chart:
-    pulled = work / release.name
-    helm.run("pull", release.chart, "--repo", release.repository, "--version", release.version, "--untar", "--untardir", str(pulled))
-    return Chart(release, pulled / release.chart, work)
-
-
-def _objects(output: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(output) if isinstance(doc, dict)]
-
-
-def crd_api_versions(objects: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    """``group/version`` of every CRD version among ``objects``."""
-    return tuple(sorted({f"{o['spec']['group']}/{v['name']}" for o in objects if o.get("kind") == "CustomResourceDefinition" for v in o["spec"].get("versions") or ()}))
-
-
-def render_release(helm: Helm, chart: Chart) -> Rendered:
-    """Render one release and check its values (objects are validated later, when the CRDs of
-    every chart are known)."""
-    release = chart.release
-    output = chart.template(helm, release.values)
-    unknown = unknown_keys(release.values, chart_defaults(chart.path))
-    problems, notes = [], []
-    if unknown and chart.template(helm, release.values) != output:
-        # Generated secrets or certificates: a key's effect cannot be told from the noise.
-        notes.append(
-            f"{release.chart}: two renders with the same values differ, so these keys missing from its "
-            f"values.yaml could not be tested for effect: {', '.join('.'.join(p) for p in unknown)}"
-        )
-        unknown = []
-    for path in unknown:
-        if chart.template(helm, without(release.values, path)) == output:
-            problems.append(
-                f"{release.chart}: values key {'.'.join(path)} is ignored: it is not in the chart's values.yaml "
-                "and removing it changes nothing"
-            )
-    return Rendered(release, _objects(output), problems, tuple(notes))
+    @property
+    def all_problems(self) -> list[str]:
+        return [f"{name}: {p}" for name, found in self.checks.items() for p in found] + list(self.problems)
 
 
 def policy_problems(stack: str, rendered: Rendered) -> list[str]:
@@ -304,44 +269,142 @@ def policy_problems(stack: str, rendered: Rendered) -> list[str]:
     return [f"policy {v.policy}: {v.message}" for v in found if v.level == "mandatory"]
 
 
-def check_stack(helm: Helm, releases: Iterable[Release], stack: str = "test") -> list[Rendered]:
-    """Pull every release, find the custom APIs their CRDs add, then render and check each with
-    those APIs available, as on a cluster where the charts are installed."""
-    with tempfile.TemporaryDirectory(prefix="charts-") as tmp:
-        charts = [pull(helm, release, Path(tmp)) for release in releases]
-        apis = crd_api_versions(obj for chart in charts for obj in _objects(chart.template(helm, chart.release.values)))
-        rendered = [render_release(helm, dataclasses.replace(chart, api_versions=apis)) for chart in charts]
-    crds = crd_schemas(obj for r in rendered for obj in r.objects)
-    return [
-        Rendered(
-            r.release,
-            r.objects,
-            r.problems + [p for obj in r.objects for p in object_problems(obj, crds)] + policy_problems(stack, r),
-            r.notes,
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Renders releases with Helm's Go SDK from the chart cache (or ``source``, ``--from DIR``)."""
+
+    source: Path | None = None
+    cache: Path | None = None
+    kube_version: str = KUBERNETES_VERSION
+
+    def chart(self, release: Release) -> Path:
+        return chartcache.locate(release.chart, release.version, cache=self.cache, source=self.source).path
+
+    def render(self, release: Release, values: Mapping[str, Any], api_versions: Iterable[str] = ()) -> str:
+        return chartmodel.render_text(
+            self.chart(release), release.name, release.namespace, values, kube_version=self.kube_version, api_versions=api_versions
         )
-        for r in rendered
+
+
+def crd_api_versions(objects: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """``group/version`` of every CRD version among ``objects``."""
+    return tuple(sorted({f"{o['spec']['group']}/{v['name']}" for o in objects if o.get("kind") == "CustomResourceDefinition" for v in o["spec"].get("versions") or ()}))
+
+
+def model_checks(stack: Stack, release: Release, applied: list[dict], hooks: list[dict], first: str, second: str) -> dict[str, list[str]]:
+    """The checks of what Pulumi applies (``CHECKS``), on one release's hook-dropped render."""
+    ns, chart = release.namespace, release.chart
+    return {
+        "hook-only objects": chartmodel.missing_object_problems(applied, hooks, ns, stack.program_objects),
+        "webhook CA": chartmodel.webhook_problems(applied),
+        "determinism": chartmodel.determinism_problems(first, second),
+        "grafana secrets": chartmodel.grafana_secret_problems(applied, ns),
+        "sizing": chartmodel.sizing_problems(applied, ns),
+        "pod security": chartmodel.pod_security_problems(chart, applied, ns, stack.levels),
+        "host access": chartmodel.host_access_problems(chart, applied, ns, stack.levels),
+        "grafana sidecars": chartmodel.grafana_sidecar_problems(applied, ns, stack.program_manifests),
+        "disruption budget": chartmodel.disruption_budget_problems(applied, ns),
+    }
+
+
+def ignored_keys(engine: Engine, release: Release, output: str, apis: tuple[str, ...], deterministic: bool) -> tuple[list[str], list[str]]:
+    """``(problems, notes)``: values keys missing from the chart's values.yaml whose removal changes nothing."""
+    unknown = unknown_keys(release.values, chart_defaults(engine.chart(release)))
+    if not unknown:
+        return [], []
+    if not deterministic:
+        keys = ", ".join(".".join(p) for p in unknown)
+        return [], [f"{release.chart}: two renders with the same values differ, so these keys missing from its values.yaml could not be tested for effect: {keys}"]
+    problems = [
+        f"{release.chart}: values key {'.'.join(path)} is ignored: it is not in the chart's values.yaml and removing it changes nothing"
+        for path in unknown
+        if engine.render(release, without(release.values, path), apis) == output
+    ]
+    return problems, []
+
+
+def check_stack(engine: Engine, stack: Stack) -> list[Rendered]:
+    """Render every release, find the custom APIs their CRDs add, then render each again with those
+    APIs available (twice: determinism), drop the hooks, and check what remains."""
+    apis = crd_api_versions(o for r in stack.releases for o in chartmodel.parse(engine.render(r, r.values)))
+    results = []
+    for release in stack.releases:
+        first = engine.render(release, release.values, apis)
+        second = engine.render(release, release.values, apis)
+        applied, hooks = chartmodel.pulumi_applies(chartmodel.parse(first))
+        checks = model_checks(stack, release, applied, hooks, first, second)
+        problems, notes = ignored_keys(engine, release, first, apis, first == second)
+        results.append(Rendered(release, applied, problems, tuple(notes), tuple(hooks), checks))
+    crds = crd_schemas(obj for r in results for obj in r.objects)
+    return [
+        dataclasses.replace(r, problems=r.problems + [p for obj in r.objects for p in object_problems(obj, crds)] + policy_problems(stack.name, r))
+        for r in results
     ]
 
 
-def main(stacks: list[str], helm: Helm | None = None) -> int:
-    helm = helm or Helm()
+def report(stack: str, results: Iterable[Rendered]) -> tuple[list[str], int]:
+    """Lines to print for one stack, and how many problems they name."""
+    lines, total = [], 0
+    results = list(results)
+    for result in results:
+        r = result.release
+        found = result.all_problems
+        total += len(found)
+        status = "ok" if not found else f"{len(found)} problem(s)"
+        lines.append(f"{stack}: {r.chart} {r.version} ({r.name}): {len(result.objects)} objects applied, {len(result.hooks)} hook(s) dropped, {status}")
+        lines += [f"  {p}" for p in found] + [f"  note: {n}" for n in result.notes]
+    hooks = sum(len(r.hooks) for r in results)
+    lines.append(f"{stack}: {len(results)} release(s), {hooks} hook object(s) dropped, {total} problem(s)")
+    return lines, total
+
+
+def _helm_version() -> str:
+    import helm_python
+
+    return helm_python.helm_sdk_version()
+
+
+def main(stacks: list[str], source: Path | None = None) -> int:
     failed = False
+    print(f"charts: rendering from {source or chartcache.cache_dir()} with Helm {_helm_version()}")
     try:
-        helm.run("version")
         for stack in stacks:
-            for result in check_stack(helm, releases_of(stack), stack):
-                r = result.release
-                status = "ok" if not result.problems else f"{len(result.problems)} problem(s)"
-                print(f"{stack}: {r.chart} {r.version} ({r.name}): {len(result.objects)} objects, {status}")
-                for problem in result.problems:
-                    print(f"  {problem}")
-                for note in result.notes:
-                    print(f"  note: {note}")
-                failed = failed or bool(result.problems)
-    except Unavailable as err:
-        print(f"charts: skipped, nothing was rendered: {err}")
-        return SKIPPED
-    except HelmError as err:
-        print(f"charts: {err}")
+            lines, total = report(stack, check_stack(Engine(source=source), stack_of(stack)))
+            print("\n".join(lines))
+            failed = failed or total > 0
+    except (chartcache.CacheMissing, chartcache.CacheError) as err:
+        print(f"charts: nothing was rendered: {err}", file=sys.stderr)
+        return 2
+    except chartmodel.RenderError as err:
+        print(f"charts: {err}", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+def cache_main(from_git: Path | None, record: bool = False) -> int:
+    """``tools charts cache``: fill the chart cache from the chart repositories (``make charts``)
+    or, with ``--from-git DIR``, from git mirrors of the charts' sources."""
+    cache = chartcache.cache_dir()
+    lock = chartcache.load_lock()
+    try:
+        if from_git is not None:
+            lines = chartcache.fill_from_git(cache, from_git, lock, record=record)
+            if record:
+                chartcache.record_lock(lock)
+        else:
+            lines = chartcache.fill_from_repositories(cache, lock)
+    except chartcache.CacheError as err:
+        print(f"charts cache: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # helm_python's errors when a repository cannot be reached
+        import helm_python
+
+        if isinstance(err, helm_python.HelmError):
+            print(f"charts cache: {err}; without network, build the cache from git clones: python -m tools charts cache --from-git DIR", file=sys.stderr)
+            return 2
+        raise
+    print("\n".join(lines))
+    print(f"chart cache: {cache}")
+    return 0

@@ -89,6 +89,7 @@ class Mocks(pulumi.runtime.Mocks):
             state["stdout"] = MOCK_KUBECONFIG
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = f"mock-{args.name}"
+        state.update(_tls_outputs(args))
         if args.typ.startswith("kubernetes:") and "metadata" in state:
             meta = dict(state["metadata"] or {})
             meta.setdefault("name", args.name)
@@ -102,6 +103,21 @@ class Mocks(pulumi.runtime.Mocks):
         if answer is None:
             raise NotImplementedError(f"unexpected invoke {args.token}: add it to tools/mockrun.py deliberately")
         return answer(dict(args.args)), []
+
+
+def _tls_outputs(args: pulumi.runtime.MockResourceArgs) -> dict:
+    """PEM-shaped outputs of pulumi-tls resources (the provider marks private keys secret; the
+    program wraps them in ``Output.secret`` itself, which is what the mock sees)."""
+    pem = {
+        "tls:index/privateKey:PrivateKey": ("privateKeyPem", "PRIVATE KEY"),
+        "tls:index/selfSignedCert:SelfSignedCert": ("certPem", "CERTIFICATE"),
+        "tls:index/locallySignedCert:LocallySignedCert": ("certPem", "CERTIFICATE"),
+        "tls:index/certRequest:CertRequest": ("certRequestPem", "CERTIFICATE REQUEST"),
+    }.get(args.typ)
+    if pem is None:
+        return {}
+    key, label = pem
+    return {key: f"-----BEGIN {label}-----\nmock-{args.name}\n-----END {label}-----\n"}
 
 
 # The invokes the program makes, answered the way AWS would shape them; anything else fails.

@@ -63,6 +63,10 @@ ALLOWED_METRICS: dict[str, str] = {
     "node_cpu_hourly_cost": "OpenCost: hourly price of one vCPU of each node",
     "node_ram_hourly_cost": "OpenCost: hourly price of one GiB of each node",
     "node_total_hourly_cost": "OpenCost: hourly price of each node",
+    "kubecost_cluster_management_cost": "OpenCost: hourly price of the managed control plane",
+    "kubecost_load_balancer_cost": "OpenCost: hourly price of each load-balancer Service",
+    "pv_hourly_cost": "OpenCost: hourly price of a GiB of each persistent volume",
+    "kube_persistentvolume_capacity_bytes": "kube-state-metrics: size of each persistent volume (OpenCost's volume cost)",
     # eks: the cluster add-ons, scraped through their prometheus.io pod annotations
     "controller_runtime_reconcile_errors_total": "AWS Load Balancer Controller (controller-runtime) on eks",
     "cluster_autoscaler_unschedulable_pods_count": "Cluster Autoscaler on eks",

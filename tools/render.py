@@ -71,10 +71,10 @@ def checked_config(stack: str) -> dict[str, Any]:
 
 
 def node_count(values: dict[str, Any]) -> int:
-    """Nodes DaemonSets run on: kind's control plane and workers, or on eks the system group
-    and the application group at its desired size."""
+    """Nodes DaemonSets run on: kind's control plane and workers, or on eks the base and Spot
+    groups at their desired sizes (``tools cost`` bin-packs the real count)."""
     if values["target"] == "eks":
-        return values["systemNodes"] + values["nodeDesiredSize"]
+        return values["baseDesiredSize"] + values["spotDesiredSize"]
     return 1 + values["kindWorkers"]
 
 

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 from components.aws.iam import NODE_POLICIES, service_trust_policy
-from components.aws.specs import NODE_DISK_GIB, SYSTEM_INSTANCE_TYPE, SYSTEM_SELECTOR, NodeGroupSizes
+from components.aws.specs import EKS_TAINT_EFFECTS, NodeGroupSpec, launch_template_spec
 
 # Every control-plane log type. Ref: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -45,8 +45,7 @@ class EksClusterArgs:
     public_subnet_ids: list[pulumi.Input[str]]
     private_subnet_ids: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
-    system_nodes: int
-    app_nodes: NodeGroupSizes
+    node_groups: tuple[NodeGroupSpec, ...]
     addon_versions: dict[str, pulumi.Input[str]]
     admin_principals: tuple[str, ...] = ()
     viewer_principals: tuple[str, ...] = ()
@@ -55,8 +54,10 @@ class EksClusterArgs:
 
 class EksCluster(pulumi.ComponentResource):
     """EKS control plane (API authentication, OIDC provider, KMS-encrypted secrets, every
-    control-plane log into a log group with a retention, STANDARD upgrade policy), an on-demand system node group of fixed size
-    and an application node group (on-demand or spot) that the Cluster Autoscaler scales.
+    control-plane log into a log group with a retention, STANDARD upgrade policy), and one
+    managed node group per ``NodeGroupSpec`` (on-demand ``base``, tainted ``spot``), each from a
+    launch template (IMDSv2 with hop limit 1, encrypted gp3 root volume, no SSH key) that the
+    Cluster Autoscaler scales between its bounds.
 
     Outputs: ``kubeconfig`` (secret), ``oidc_provider_arn``, ``oidc_issuer``.
     """
@@ -80,36 +81,76 @@ class EksCluster(pulumi.ComponentResource):
         self.cluster = eks.Cluster(
             f"{name}-eks", **cluster_args(args), opts=pulumi.ResourceOptions(parent=self, depends_on=[logs])
         )
-        groups = (
-            ("system", NodeGroupSizes((SYSTEM_INSTANCE_TYPE,), "ON_DEMAND", *(args.system_nodes,) * 3), SYSTEM_SELECTOR),
-            ("app", args.app_nodes, {"role": "app"}),
-        )
         after = pulumi.ResourceOptions(parent=self, depends_on=attachments)
-        self.node_groups = [
-            eks.ManagedNodeGroup(
-                f"{name}-{role}-nodes",
-                cluster=self.cluster,
-                node_group_name=f"{args.name}-{role}",
-                node_role_arn=node_role.arn,
-                subnet_ids=args.private_subnet_ids,
-                instance_types=list(sizes.instance_types),
-                capacity_type=sizes.capacity_type,
-                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                    min_size=sizes.min_size, desired_size=sizes.desired_size, max_size=sizes.max_size
-                ),
-                disk_size=NODE_DISK_GIB,
-                labels=labels,
-                tags=args.tags,
-                opts=after,
+        self.launch_templates = {}
+        self.node_groups = []
+        for group in args.node_groups:
+            template = aws.ec2.LaunchTemplate(
+                f"{name}-{group.pool}-launch-template",
+                **launch_template_args(f"{args.name}-{group.pool}-", args.tags),
+                opts=child,
             )
-            for role, sizes, labels in groups
-        ]
+            self.launch_templates[group.pool] = template
+            self.node_groups.append(
+                eks.ManagedNodeGroup(
+                    f"{name}-{group.pool}-nodes",
+                    **node_group_args(args, group, node_role.arn, template),
+                    cluster=self.cluster,
+                    opts=after,
+                )
+            )
         self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig_json)
         self.oidc_provider_arn = self.cluster.oidc_provider_arn
         self.oidc_issuer = self.cluster.oidc_issuer
         self.register_outputs(
             {"kubeconfig": self.kubeconfig, "oidc_provider_arn": self.oidc_provider_arn, "oidc_issuer": self.oidc_issuer}
         )
+
+
+def launch_template_args(name_prefix: str, tags: dict[str, str]) -> dict:
+    """``ec2.LaunchTemplate`` arguments from ``launch_template_spec`` (pure data), as args classes."""
+    spec = launch_template_spec()
+    (root,) = spec["block_device_mappings"]
+    return {
+        "name_prefix": name_prefix,
+        "description": "EKS managed nodes: IMDSv2 only, hop limit 1, encrypted gp3 root volume, no SSH key",
+        "metadata_options": aws.ec2.LaunchTemplateMetadataOptionsArgs(**spec["metadata_options"]),
+        "block_device_mappings": [
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=root["device_name"], ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(**root["ebs"])
+            )
+        ],
+        "update_default_version": True,
+        "tags": tags,
+    }
+
+
+def node_group_args(
+    args: EksClusterArgs, group: NodeGroupSpec, role_arn: pulumi.Input[str], template: aws.ec2.LaunchTemplate
+) -> dict:
+    """``eks.ManagedNodeGroup`` arguments of one pool. The launch template holds the disk (so
+    ``disk_size`` is not set: EKS refuses both) and follows its latest version.
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html"""
+    return {
+        "node_group_name": f"{args.name}-{group.pool}",
+        "node_role_arn": role_arn,
+        "subnet_ids": args.private_subnet_ids,
+        "instance_types": list(group.instance_types),
+        "capacity_type": group.capacity_type,
+        "ami_type": group.ami_type,
+        "scaling_config": aws.eks.NodeGroupScalingConfigArgs(
+            min_size=group.min_size, desired_size=group.desired_size, max_size=group.max_size
+        ),
+        "launch_template": aws.eks.NodeGroupLaunchTemplateArgs(
+            id=template.id, version=template.latest_version.apply(str)
+        ),
+        "labels": group.labels,
+        "taints": [
+            aws.eks.NodeGroupTaintArgs(key=t["key"], value=t["value"], effect=EKS_TAINT_EFFECTS[t["effect"]])
+            for t in group.taints
+        ],
+        "tags": args.tags,
+    }
 
 
 def cluster_args(args: EksClusterArgs) -> dict:

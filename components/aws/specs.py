@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from components.manifests import pod_security_context, restricted_container_context
+from components.placement import spread_constraints
 from components.specs import Resources
 
 # Seed 004: "gp3-encrypted" EBS volumes. New EKS clusters have no default StorageClass.
@@ -23,19 +25,73 @@ ALB_GROUP = "trip-service-alb"
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ALB = "alb.ingress.kubernetes.io/"
 NLB = "service.beta.kubernetes.io/"
-NODE_DISK_GIB = 30
-SYSTEM_INSTANCE_TYPE = "t3.medium"
+# Root volume of every node: the AMI (about 2-4 GB) plus images and container logs. 20 GiB is
+# EKS's own managed node group default ("The default disk size is 20 GiB").
+# Ref: https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html (diskSize)
+NODE_DISK_GIB = 20
+# The AL2023 EKS AMIs boot from /dev/xvda. Ref: https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+ROOT_DEVICE = "/dev/xvda"
+# Every node carries its pool; the Spot pool is tainted, so only pods that tolerate the
+# interruption (stateless replicas, DaemonSets) land there.
+POOL_LABEL = "cloud-platform/pool"
+BASE_POOL, SPOT_POOL = "base", "spot"
+SPOT_TAINT_KEY = "cloud-platform/spot"
+# Kubernetes spelling of the taint; EKS's API spells the effect NO_SCHEDULE.
+SPOT_TAINT = {"key": SPOT_TAINT_KEY, "value": "true", "effect": "NoSchedule"}
+EKS_TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
+# Managed node group AMI per architecture (AL2023, EKS 1.33+ has no AL2 AMI).
+# Ref: https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html (amiType)
+AMI_TYPES = {"amd64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
+ARCHES = tuple(AMI_TYPES)
 
 
 @dataclass(frozen=True)
-class NodeGroupSizes:
-    """A managed node group: instance types, ON_DEMAND or SPOT, and its scaling bounds."""
+class NodeGroupSpec:
+    """A managed node group: its pool (``base`` or ``spot``), instance types (one architecture;
+    Spot wants several interchangeable ones), ON_DEMAND or SPOT, scaling bounds, the labels and
+    taints pods are placed by."""
 
+    pool: str
     instance_types: tuple[str, ...]
     capacity_type: str
+    arch: str
     min_size: int
     desired_size: int
     max_size: int
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {POOL_LABEL: self.pool}
+
+    @property
+    def taints(self) -> tuple[dict[str, str], ...]:
+        return (SPOT_TAINT,) if self.capacity_type == "SPOT" else ()
+
+    @property
+    def ami_type(self) -> str:
+        return AMI_TYPES[self.arch]
+
+
+def launch_template_spec(disk_gib: int = NODE_DISK_GIB) -> dict:
+    """The node launch template (pulumi-aws ``ec2.LaunchTemplate`` arguments, snake_case):
+
+    - IMDSv2 only (``http_tokens: required``) and a hop limit of 1, so pods that are not on the
+      host network cannot reach the node role's credentials through the metadata service; pods
+      get AWS access from IRSA only.
+    - The root volume: gp3, encrypted, deleted with the node.
+    - No SSH key pair and no image ID: EKS picks the AMI of ``amiType`` and merges its bootstrap.
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+    Ref: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html
+    """
+    return {
+        "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
+        "block_device_mappings": [
+            {
+                "device_name": ROOT_DEVICE,
+                "ebs": {"volume_size": disk_gib, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"},
+            }
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -124,36 +180,73 @@ EXTERNAL_DNS_RESOURCES = Resources(25, 64, 100, 128)
 # only form that keeps the apex domain's TXT record inside its own zone.
 # Ref: https://github.com/kubernetes-sigs/external-dns/blob/v0.21.0/docs/registry/txt.md
 EXTERNAL_DNS_TXT_PREFIX = "extdns-%{record_type}."
-# The system node group carries this label; the add-on controllers run there.
-SYSTEM_SELECTOR = {"role": "system"}
+# The add-on controllers run on the on-demand base group, never on Spot.
+SYSTEM_SELECTOR = {POOL_LABEL: BASE_POOL}
 
 
-def alb_controller_values(cluster_name: str, region: str, vpc_id: Any, role_arn: Any, service_account: str) -> dict:
+# The chart's webhook Service (templates/_helpers.tpl: "<chart name without -controller>-webhook-service")
+# and the name its generated certificate carries (the fullname: the release name).
+ALB_WEBHOOK_SERVICE = "aws-load-balancer-webhook-service"
+# Non-root user for the Cluster Autoscaler, whose image sets none (the chart's suggested one).
+AUTOSCALER_UID = 65534
+
+
+@dataclass(frozen=True)
+class WebhookTlsValues:
+    """PEM strings (or Outputs) for the chart's ``webhookTLS``; ``key`` is a secret."""
+
+    ca_cert: Any
+    cert: Any
+    key: Any
+
+
+def alb_controller_values(
+    cluster_name: str, region: str, vpc_id: Any, role_arn: Any, service_account: str, webhook_tls: WebhookTlsValues
+) -> dict:
     """aws-load-balancer-controller chart values (v3.5.0 values.yaml keys): two replicas on the
     system nodes, the IRSA service account, and the VPC given (no IMDS lookup).
 
-    The Service mutator webhook is off: it intercepts every Service creation with
-    ``failurePolicy: Fail``, so while the controller is not ready no Service at all (ClusterIP
-    ones included) could be created. The frontend's NLB is claimed through its
-    ``aws-load-balancer-type: external`` annotation instead, which needs no webhook.
-    Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/helm/aws-load-balancer-controller/values.yaml"""
+    - The Service mutator webhook is off: it intercepts every Service creation with
+      ``failurePolicy: Fail``, so while the controller is not ready no Service at all (ClusterIP
+      ones included) could be created. The frontend's NLB is claimed through its
+      ``aws-load-balancer-type: external`` annotation instead, which needs no webhook.
+    - ``webhookTLS``: a CA and certificate the program made (components/webhook_tls.py). Without
+      them the chart runs ``genCA`` at every render, so every preview would replace the TLS
+      Secret and the webhooks' ``caBundle`` (and ``keepTLSSecret`` needs ``lookup``, which a
+      render without a cluster cannot do).
+    - A PodDisruptionBudget (``maxUnavailable: 1``): its webhooks fail closed, so a drain must
+      never take both replicas at once.
+    - The restricted profile's securityContext on pod and container (the image runs as a
+      non-root user; the chart already sets a read-only root).
+    Ref: https://github.com/aws/eks-charts/blob/master/stable/aws-load-balancer-controller/templates/_helpers.tpl
+    ("aws-load-balancer-controller.webhookCerts"), pdb.yaml, values.yaml at chart 3.5.0"""
     return {
         "clusterName": cluster_name,
         "region": region,
         "vpcId": vpc_id,
         "replicaCount": 2,
         "enableServiceMutatorWebhook": False,
+        "webhookTLS": {"caCert": webhook_tls.ca_cert, "cert": webhook_tls.cert, "key": webhook_tls.key},
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "podSecurityContext": pod_security_context(),
+        "securityContext": {**restricted_container_context(), "readOnlyRootFilesystem": True},
         "serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)},
         "resources": CONTROLLER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
+        "podDisruptionBudget": {"maxUnavailable": 1},
+        "topologySpreadConstraints": spread_constraints(
+            {"app.kubernetes.io/name": "aws-load-balancer-controller"}, "DoNotSchedule"
+        ),
     }
 
 
 def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_account: str) -> dict:
     """cluster-autoscaler chart values (9.59.0): AWS, auto-discovery of the node groups
-    tagged for this cluster, the IRSA service account. Only the application group can move:
-    the system group's min equals its max.
-    Ref: https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/values.yaml"""
+    tagged for this cluster, the IRSA service account. Both groups scale between their bounds.
+    The chart sets no securityContext: these meet the restricted profile, as uid 65534
+    (``fsGroup`` too, so the projected IRSA token is readable).
+    Ref: https://github.com/kubernetes/autoscaler/blob/cluster-autoscaler-chart-9.59.0/cluster-autoscaler/charts/cluster-autoscaler/values.yaml
+    (securityContext, containerSecurityContext)"""
     return {
         "cloudProvider": "aws",
         "replicaCount": 1,
@@ -166,6 +259,12 @@ def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_acc
         "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "8085"},
         "resources": AUTOSCALER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
+        "securityContext": {
+            **pod_security_context(AUTOSCALER_UID),
+            "runAsUser": AUTOSCALER_UID,
+            "runAsGroup": AUTOSCALER_UID,
+        },
+        "containerSecurityContext": {**restricted_container_context(), "readOnlyRootFilesystem": True},
     }
 
 

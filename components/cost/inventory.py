@@ -82,6 +82,19 @@ def manifest_of(reg: DeclaredLike) -> dict | None:
     return {"apiVersion": api_version, "kind": kind, **body}
 
 
+def _redacted_chart_inputs(reg: DeclaredLike) -> dict:
+    """A chart's inputs with its secrets redacted. One secret value makes Pulumi mark the whole
+    ``values`` secret: then the pin's ``secret_values`` paths are redacted and the rest is kept
+    (a chart that declares none is redacted whole)."""
+    inputs = integral(reg.inputs)
+    pin = PINS.get(inputs.get("chart", ""))
+    if "/values" in reg.secret_paths and pin is not None and pin.secret_values:
+        paths = [p for p in reg.secret_paths if p != "/values"]
+        paths += ["/values/" + "/".join(path) for path in pin.secret_values]
+        return redact(inputs, "", paths)
+    return redact(inputs, "", reg.secret_paths)
+
+
 @dataclass(frozen=True)
 class Rendered:
     objects: list[dict]
@@ -93,7 +106,7 @@ def collect(declared: Iterable[DeclaredLike]) -> Rendered:
     objects, releases = [], []
     for reg in declared:
         if reg.type == HELM_CHART:
-            inputs = integral(reg.inputs)
+            inputs = _redacted_chart_inputs(reg)
             releases.append(
                 {
                     "name": reg.name,

@@ -7,8 +7,10 @@ Two parts, never added together:
   nothing, and these are the figures the ``MonthlyCostOverBudget`` alert prices.
 - **infrastructure** (eks): the AWS bill, itemised by the type tokens the eks stack registers
   (control plane, node groups and their volumes, NAT gateways, public IPv4, ALBs per
-  ``group.name``, NLBs per ``external`` LoadBalancer Service, gp3 claims, KMS keys). Workloads run
-  on the nodes, so the bill is the estimate and the workload figure is its allocation.
+  ``group.name``, NLBs per ``external`` LoadBalancer Service, gp3 claims, KMS keys) and the
+  stated usage. Node counts come from bin-packing the rendered pods onto the groups
+  (``capacity``), at declared replicas and at every HPA's maximum. Workloads run on the nodes,
+  so the bill is the estimate and the workload figure is its allocation.
 
 ``estimate`` is the one computation: ``tools cost``/``tools diff`` call it on a mock run, and
 the program calls it on its own declarations for the ``monthlyCostEstimate`` output.
@@ -20,7 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from components.cost import infra
+from components.cost.assumptions import Assumptions
+from components.cost.capacity import EKS_ADDONS, Packing, pack, without_placement, workload_pods
 from components.cost.infra import Item
+from components.cost.instances import INSTANCE_TYPES
 from components.cost.inventory import DeclaredLike, WorkloadRequests, collect, workload_requests
 from components.cost.prices import DEFAULT_REGION, HOURS_PER_MONTH, REGIONS
 from components.observability.options import Pricing
@@ -43,6 +48,10 @@ class Estimate:
     infrastructure: tuple[Item, ...]
     baseline: tuple[Item, ...]
     region: str | None
+    capacity: tuple[Packing, Packing] | None = None
+    baseline_capacity: Packing | None = None
+    assumptions: Assumptions | None = None
+    after_destroy: tuple[Item, ...] = ()
 
     @property
     def workloads_usd(self) -> tuple[float, float]:
@@ -89,6 +98,33 @@ class Estimate:
         if self.baseline_usd:
             out["baseline"] = round(self.baseline_usd, 2)
             out["ratioToBaseline"] = round(low / self.baseline_usd, 3)
+        if self.after_destroy:
+            out["afterDestroy"] = round(sum(i.min_usd for i in self.after_destroy), 2)
+        return out
+
+    def capacity_report(self) -> dict:
+        """Node counts per group at declared replicas and at HPA maximum, what the pods
+        request there, and the pods that fit nowhere (``tools cost --format json``)."""
+        if self.capacity is None:
+            return {}
+        declared, at_max = self.capacity
+        groups = {}
+        for low, high in zip(declared.groups, at_max.groups):
+            g = low.group
+            cpu, mem, slots = low.allocatable
+            groups[g.name] = {
+                "pool": g.pool, "instanceType": g.instance_type, "capacityType": g.capacity_type,
+                "allocatablePerNode": {"cpuCores": round(cpu / 1000, 3), "memoryGi": round(mem / 1024, 3), "pods": slots},
+                "minSize": g.min_size, "desiredSize": g.desired_size, "maxSize": g.max_size,
+                "nodes": {"declared": low.billed_nodes, "hpaMax": high.billed_nodes},
+                "requests": {
+                    "declared": {"pods": low.pods, "cpuCores": round(low.cpu_m / 1000, 3), "memoryGi": round(low.memory_mi / 1024, 3)},
+                    "hpaMax": {"pods": high.pods, "cpuCores": round(high.cpu_m / 1000, 3), "memoryGi": round(high.memory_mi / 1024, 3)},
+                },
+            }
+        out = {"groups": groups, "unplaceable": {"declared": list(declared.unplaceable), "hpaMax": list(at_max.unplaceable)}}
+        if self.baseline_capacity is not None:
+            out["baselineNodes"] = self.baseline_capacity.groups[0].billed_nodes
         return out
 
 
@@ -105,24 +141,41 @@ def estimate(
     pricing: Pricing,
     nodes: int,
     region: str | None = None,
+    assumptions: Assumptions | None = None,
 ) -> Estimate:
     """Price what ``declared`` holds. ``nodes`` counts DaemonSet pods where the stack declares no
-    node groups (kind); with node groups, their desired sizes do. ``region`` picks the AWS
-    prices (default ap-northeast-2, the only region with price data) when the stack declares
-    AWS infrastructure."""
+    node groups (kind); with node groups, the bin-packed node count at declared replicas does.
+    ``region`` picks the AWS prices (default ap-northeast-2, the only region with price data)
+    when the stack declares AWS infrastructure; ``assumptions`` the usage and Spot discount."""
     declared = list(declared)
+    assumptions = assumptions or Assumptions()
     rendered = collect(declared)
     found = infra.Found.of(declared, rendered)
-    if found.node_groups:
+    capacity = baseline_capacity = None
+    if found.node_groups and all(t in INSTANCE_TYPES for g in found.node_groups for t in g.instance_types):
+        groups = [g.capacity_model() for g in found.node_groups]
+        low = workload_pods(rendered, at_max=False) + list(EKS_ADDONS)
+        high = workload_pods(rendered, at_max=True) + list(EKS_ADDONS)
+        capacity = (pack(low, groups), pack(high, groups))
+        baseline_capacity = pack(without_placement(low), [infra.baseline_group().capacity_model()])
+        nodes = sum(r.billed_nodes for r in capacity[0].groups)
+    elif found.node_groups:  # a type without capacity data: its configured sizes, said unpriced
         nodes = found.desired_nodes()
     workloads = workload_requests(rendered, nodes)
     storage_gi = sum(w.storage_gi for w in workloads) + found.standalone_claims_gi
     region = region or DEFAULT_REGION
     items: tuple[Item, ...] = ()
     baseline: tuple[Item, ...] = ()
+    kept: tuple[Item, ...] = ()
     if found.is_aws and region in REGIONS:
-        items = infra.items(found, storage_gi, REGIONS[region])
-        baseline = infra.naive_baseline(found, storage_gi, REGIONS[region])
+        prices = REGIONS[region]
+        counts = {}
+        if capacity is not None:
+            counts = {lo.group.name: (lo.billed_nodes, hi.billed_nodes) for lo, hi in zip(capacity[0].groups, capacity[1].groups)}
+        items = infra.items(found, storage_gi, prices, counts, assumptions)
+        if baseline_capacity is not None:
+            baseline = infra.naive_baseline(found, storage_gi, prices, baseline_capacity, assumptions)
+        kept = infra.after_destroy(found, storage_gi, prices, assumptions)
     elif found.is_aws:
         # Never a silent $0: the bill is unknown, and the summary says why.
         items = (Item(f"AWS infrastructure in {region}", "AWS", 1, "region", 0.0, "no price data for this region", priced=False),)
@@ -133,4 +186,8 @@ def estimate(
         infrastructure=items,
         baseline=baseline,
         region=region if found.is_aws else None,
+        capacity=capacity,
+        baseline_capacity=baseline_capacity,
+        assumptions=assumptions if found.is_aws else None,
+        after_destroy=kept,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.cost.assumptions import DEFAULT_SPOT_DISCOUNT_PERCENT
+
 HOURS_PER_MONTH = 730  # AWS's and OpenCost's convention for a month
 
 _BILLS = "public 2026 Seoul bills (issue 11's starting figures)"
@@ -45,6 +47,47 @@ class AwsPrices:
     alb: Price
     nlb: Price
     kms_key: Price
+    alb_lcu: Price
+    nlb_lcu: Price
+    logs_ingested_gb: Price
+    logs_stored_gb: Price
+    cross_az_gb: Price
+    ecr_gb_month: Price
+    route53_zone: Price
+    route53_million_queries: Price
+
+
+# Seoul on-demand Linux prices per hour. Only t3.medium is backed by 2026 Seoul bills; the
+# others were not read from an AWS page in this session (the AWS price list is not reachable
+# offline): they are the list prices as recalled, to be checked in the AWS Pricing Calculator.
+_RECALLED = "Seoul on-demand list price as recalled (not confirmed against an AWS page)"
+ON_DEMAND: dict[str, Price] = {
+    "t3.medium": Price(0.052, "hour", f"{_BILLS}; matches a third-party Seoul on-demand table", "2026-11-28", False),
+    **{
+        name: Price(usd, "hour", _RECALLED, "2026-12-07", False)
+        for name, usd in (
+            ("t3.large", 0.104), ("t3.xlarge", 0.208),
+            ("t3a.medium", 0.0468), ("t3a.large", 0.0936), ("t3a.xlarge", 0.1872),
+            ("t4g.medium", 0.0416), ("t4g.large", 0.0832), ("t4g.xlarge", 0.1664),
+            ("m5.large", 0.118), ("m5.xlarge", 0.236), ("m5a.large", 0.106), ("m5a.xlarge", 0.212),
+            ("m6i.large", 0.118), ("m6i.xlarge", 0.236), ("m6a.large", 0.1062), ("m6a.xlarge", 0.2124),
+            ("m7i.large", 0.1239), ("m7i.xlarge", 0.2478),
+            ("m6g.large", 0.094), ("m6g.xlarge", 0.188), ("m7g.large", 0.1), ("m7g.xlarge", 0.2),
+            ("c5.large", 0.096), ("c5a.large", 0.086), ("c6i.large", 0.096), ("c6a.large", 0.0864), ("c7i.large", 0.1008),
+            ("c6g.large", 0.077), ("c7g.large", 0.0889), ("r6g.large", 0.1216), ("r7g.large", 0.1296),
+        )
+    },
+}
+# Spot prices move every few minutes and differ per zone: the estimate applies one stated
+# discount (``spotDiscountPercent``) to the on-demand price. Check it with
+# `aws ec2 describe-spot-price-history --instance-types m5.large --region ap-northeast-2`.
+
+
+def spot_price(on_demand: Price, discount_percent: float) -> Price:
+    return Price(
+        round(on_demand.usd * (1 - discount_percent / 100), 6), "hour",
+        f"assumption: {discount_percent:g} % below on-demand (spotDiscountPercent; not confirmed)", on_demand.date, False,
+    )
 
 
 AP_NORTHEAST_2 = AwsPrices(
@@ -52,20 +95,8 @@ AP_NORTHEAST_2 = AwsPrices(
     # Ref: https://aws.amazon.com/blogs/containers/amazon-eks-extended-support-for-kubernetes-versions-pricing/
     # "clusters ... in standard support ... continue to pay $0.10 per cluster per hour" (all regions).
     eks_control_plane=Price(0.10, "hour", "AWS containers blog, EKS extended support pricing (standard support $0.10/cluster-h)", "2026-11-28", True),
-    on_demand={
-        # Only a third-party Seoul table (a Korean price list in a public repository) backs this;
-        # the AWS price page itself could not be read offline.
-        "t3.medium": Price(0.052, "hour", f"{_BILLS}; matches a third-party Seoul on-demand table", "2026-11-28", False),
-        "t3.large": Price(0.104, "hour", "third-party Seoul on-demand table (2 x t3.medium)", "2026-11-28", False),
-        "t3.small": Price(0.026, "hour", "third-party Seoul on-demand table (t3.medium / 2)", "2026-11-28", False),
-    },
-    spot={
-        # Not confirmed: spot prices move every few minutes. An assumption of 70 % off on-demand;
-        # check `aws ec2 describe-spot-price-history --instance-types t3.medium --region ap-northeast-2`.
-        "t3.medium": Price(0.0156, "hour", "assumption: 70 % below on-demand (not confirmed)", "2026-11-28", False),
-        "t3.large": Price(0.0312, "hour", "assumption: 70 % below on-demand (not confirmed)", "2026-11-28", False),
-        "t3.small": Price(0.0078, "hour", "assumption: 70 % below on-demand (not confirmed)", "2026-11-28", False),
-    },
+    on_demand=ON_DEMAND,
+    spot={name: spot_price(p, DEFAULT_SPOT_DISCOUNT_PERCENT) for name, p in ON_DEMAND.items()},
     nat_gateway=Price(0.059, "hour", _BILLS, "2026-11-28", False),
     nat_gateway_gb=Price(0.059, "GB", _BILLS, "2026-11-28", False),
     # Ref: https://aws.amazon.com/blogs/networking-and-content-delivery/identify-and-optimize-public-ipv4-address-usage-on-aws/
@@ -73,16 +104,23 @@ AP_NORTHEAST_2 = AwsPrices(
     # the $0.005/h figure itself was read from third-party pages quoting it for all regions).
     public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01)", "2026-11-28", False),
     gp3_gb_month=Price(0.0912, "GB-month", _BILLS, "2026-11-28", False),
-    # LCUs are traffic-dependent and left out; the hourly figure is the us-east-1 one and was not
-    # confirmed for Seoul (a third-party page gives $0.0243/h for Tokyo).
-    alb=Price(0.0225, "hour", f"{_BILLS}; plus LCUs (not estimated)", "2026-11-28", False),
-    nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); plus NLCUs", "2026-11-28", False),
+    # The hourly figure is the us-east-1 one and was not confirmed for Seoul (a third-party page
+    # gives $0.0243/h for Tokyo); capacity units are priced from costAssumptions (alb_lcu below).
+    alb=Price(0.0225, "hour", f"{_BILLS}; LCUs are their own line", "2026-11-28", False),
+    nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); NLCUs are their own line", "2026-11-28", False),
     # Ref: https://aws.amazon.com/kms/pricing/ ("Each AWS KMS key that you create in KMS costs $1/month")
     kms_key=Price(1.0, "key-month", "AWS KMS pricing page", "2026-11-28", True),
+    # Usage prices (issue 16). None of these was read from an AWS page in this session.
+    alb_lcu=Price(0.008, "hour", "us-east-1 ALB LCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
+    nlb_lcu=Price(0.006, "hour", "us-east-1 NLB NLCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
+    logs_ingested_gb=Price(0.76, "GB", "CloudWatch Logs standard ingestion, Seoul, as recalled; not confirmed", "2026-12-07", False),
+    logs_stored_gb=Price(0.0314, "GB-month", "CloudWatch Logs storage, Seoul, as recalled; not confirmed", "2026-12-07", False),
+    # $0.01/GB in each direction between zones of a region.
+    cross_az_gb=Price(0.02, "GB", "EC2 data transfer between AZs, $0.01/GB each way, as recalled; not confirmed", "2026-12-07", False),
+    ecr_gb_month=Price(0.10, "GB-month", "ECR storage $0.10/GB-month (the figure the README used before); not confirmed", "2026-12-07", False),
+    route53_zone=Price(0.50, "zone-month", "Route 53 hosted zone (first 25) as recalled; not confirmed", "2026-12-07", False),
+    route53_million_queries=Price(0.40, "million", "Route 53 standard queries as recalled; not confirmed", "2026-12-07", False),
 )
-
-# vCPUs and GiB of memory per instance type. Ref: https://aws.amazon.com/ec2/instance-types/t3/
-INSTANCE_SIZES: dict[str, tuple[int, float]] = {"t3.small": (2, 2.0), "t3.medium": (2, 4.0), "t3.large": (2, 8.0)}
 
 REGIONS: dict[str, AwsPrices] = {AP_NORTHEAST_2.region: AP_NORTHEAST_2}
 DEFAULT_REGION = AP_NORTHEAST_2.region

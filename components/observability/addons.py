@@ -5,10 +5,10 @@ Each builder is pure: sizes and platform data in, a values dict out.
 
 from __future__ import annotations
 
-from components.manifests import container_security_context, pod_security_context
+from components.manifests import container_security_context, pod_security_context, restricted_container_context
 from components.observability.options import Pricing
 from components.observability.ownership import LABELS
-from components.observability.prometheus import PROMETHEUS_SERVICE
+from components.observability.prometheus import PROMETHEUS_SERVICE, restricted_pod_values
 from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
 
@@ -20,6 +20,9 @@ OTLP_GRPC, OTLP_HTTP = 4317, 4318
 # The jaeger image runs as uid 10001 and declares /tmp a volume.
 # Ref: https://github.com/jaegertracing/jaeger/blob/main/cmd/jaeger/Dockerfile (USER_UID=10001, VOLUME /tmp)
 JAEGER_UID = 10001
+# The alloy image creates user and group ``alloy`` (473) but does not switch to it; running as
+# 473 is the chart's documented non-root setup. Ref: https://github.com/grafana/alloy/blob/v1.11.0/Dockerfile (ARG UID="473")
+ALLOY_UID = 473
 
 
 def loki_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
@@ -33,6 +36,7 @@ def loki_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
     return {
         "deploymentMode": "Monolithic",
         "loki": {
+            **restricted_pod_values("podSecurityContext", "containerSecurityContext"),
             "auth_enabled": False,
             "commonConfig": {"replication_factor": 1},
             "storage": {"type": "filesystem"},
@@ -118,12 +122,20 @@ loki.write "default" {{
 
 def alloy_values(sizes: ObservabilitySizes, loki_namespace: str) -> dict:
     """A DaemonSet; HOSTNAME is the node name (the chart sets it from spec.nodeName).
-    Ref: https://github.com/grafana/alloy/blob/main/operations/helm/charts/alloy/values.yaml"""
+
+    Alloy is the per-node agent and lives with node-exporter in ``monitoring-agents``. It tails
+    pod logs through the Kubernetes API (``loki.source.kubernetes``), so it mounts nothing from
+    the host (``alloy.mounts`` stay off) and runs as the image's ``alloy`` user with the
+    restricted profile's container settings; its storage path stays on ``/tmp``.
+    Ref: https://github.com/grafana/alloy/blob/main/operations/helm/charts/alloy/values.yaml
+    (global.podSecurityContext, alloy.securityContext, alloy.mounts, configReloader.securityContext)"""
     return {
         "controller": {"type": "daemonset"},
+        "global": {"podSecurityContext": pod_security_context()},
         "alloy": {
             "configMap": {"create": True, "content": alloy_config(loki_namespace)},
             "resources": sizes.alloy.to_k8s(),
+            "securityContext": {**restricted_container_context(), "runAsUser": ALLOY_UID, "runAsGroup": ALLOY_UID},
         },
         "configReloader": {"resources": sizes.alloy_reloader.to_k8s()},
     }
@@ -176,7 +188,11 @@ def jaeger_ui_service(namespace: str, platform: Platform) -> dict:
 
 def metrics_server_values(sizes: ObservabilitySizes, platform: Platform) -> dict:
     """kind's kubelets serve self-signed certificates; elsewhere TLS is verified."""
-    values: dict = {"replicas": 1, "resources": sizes.metrics_server.to_k8s()}
+    values: dict = {
+        "replicas": 1,
+        "resources": sizes.metrics_server.to_k8s(),
+        **restricted_pod_values("podSecurityContext", "securityContext"),
+    }
     if platform.kubelet_insecure_tls:
         values["args"] = ["--kubelet-insecure-tls"]
     return values
@@ -230,6 +246,7 @@ def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_name
     labels (``honorLabels``): its allocation series describe other pods.
     Ref: https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml"""
     return {
+        "podSecurityContext": pod_security_context(),
         "opencost": {
             "prometheus": {
                 "internal": {
@@ -240,8 +257,10 @@ def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_name
                 }
             },
             "customPricing": _custom_pricing(pricing, platform),
-            "exporter": {"resources": sizes.opencost_exporter.to_k8s()},
-            "ui": {"enabled": True, "resources": sizes.opencost_ui.to_k8s()},
+            # Both images run as a non-root user of their own (USER 1001); the UI's entrypoint
+            # writes its nginx config at start, so its root filesystem stays writable.
+            "exporter": {"resources": sizes.opencost_exporter.to_k8s(), "securityContext": restricted_container_context()},
+            "ui": {"enabled": True, "resources": sizes.opencost_ui.to_k8s(), "securityContext": restricted_container_context()},
             "metrics": {"serviceMonitor": {"enabled": True, "honorLabels": True}},
         }
     }

@@ -283,14 +283,25 @@ def allocation_cost(by: str, selector: str = "") -> str:
     return f"(sum by ({by}) ({cpu}) + sum by ({by}) ({memory})) * {HOURS_PER_MONTH}"
 
 
-def node_cost() -> str:
-    """Monthly cost of the cluster's nodes at the prices OpenCost reads (one series per node)."""
-    return f"sum({OPENCOST_NODE_TOTAL}) * {HOURS_PER_MONTH}"
+OPENCOST_MANAGEMENT, OPENCOST_LOAD_BALANCER, OPENCOST_PV = "kubecost_cluster_management_cost", "kubecost_load_balancer_cost", "pv_hourly_cost"
+
+
+def cluster_cost() -> str:
+    """Monthly cost OpenCost sees in the cluster: its nodes, the managed control plane, its
+    load-balancer Services and its volumes (``pv_hourly_cost`` is per GiB-hour, times each
+    volume's size from kube-state-metrics). Each part may be absent (``or vector(0)``)."""
+    parts = (
+        f"sum({OPENCOST_NODE_TOTAL})",
+        f"(sum({OPENCOST_MANAGEMENT}) or vector(0))",
+        f"(sum({OPENCOST_LOAD_BALANCER}) or vector(0))",
+        f"(sum({OPENCOST_PV} * on (persistentvolume) group_left () kube_persistentvolume_capacity_bytes / {GIB}) or vector(0))",
+    )
+    return f"({' + '.join(parts)}) * {HOURS_PER_MONTH}"
 
 
 def _budget_rule(pricing: Pricing, cost: str) -> dict:
     if cost == "opencost":
-        expr, what = node_cost(), "Nodes cost about ${{ $value | humanize }} per month at the cloud's prices (OpenCost)."
+        expr, what = cluster_cost(), "The cluster costs about ${{ $value | humanize }} per month at the cloud's prices (OpenCost)."
     else:
         expr, what = monthly_cost(pricing), "Requests cost about ${{ $value | humanize }} per month at the configured prices."
     return {

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from components.manifests import container_security_context, pod_security_context
+
 NAMESPACE = "AWS/ApplicationELB"
 # The AWS Load Balancer Controller tags every ALB and target group it creates with the cluster.
 # Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3701 (elbv2.k8s.aws/cluster)
@@ -150,16 +152,8 @@ def exporter_values(region: str, cluster: str, role_arn, resources: dict, servic
             "annotations": {"eks.amazonaws.com/role-arn": role_arn},
         },
         "resources": resources,
-        "podSecurityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "seccompProfile": {"type": "RuntimeDefault"}},
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": UID,
-            "runAsGroup": UID,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "podSecurityContext": {**pod_security_context(), "runAsUser": UID, "runAsGroup": UID},
+        "securityContext": container_security_context(UID, read_only_root=True),
         # The chart's helm test pod is a hook, which Pulumi never applies.
         "testConnection": False,
         "serviceMonitor": {"enabled": True, "interval": f"{SCRAPING_INTERVAL_S}s"},

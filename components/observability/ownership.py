@@ -1,4 +1,4 @@
-"""Who owns and pays for the observability stack: the labels its objects and charts carry."""
+"""Who owns and pays for the observability stack, and the namespaces it lives in."""
 
 from __future__ import annotations
 
@@ -9,3 +9,8 @@ PART_OF = "observability"
 OWNER = Ownership(team="platform", cost_center="CC-2000", extra=(("project", "observability"),))
 # team, cost-center and app.kubernetes.io/part-of, for every object of the stack.
 LABELS = owner_labels(OWNER, PART_OF)
+
+# ``monitoring`` and ``tracing`` hold every observability pod that needs no host access and
+# enforce the restricted Pod Security level; ``monitoring-agents`` holds only the host agents
+# (node-exporter, Alloy), the one namespace that must be privileged.
+MONITORING, TRACING, AGENTS = "monitoring", "tracing", "monitoring-agents"

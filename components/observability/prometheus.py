@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.manifests import claim_spec
+from components.manifests import claim_spec, pod_security_context, restricted_container_context
 from components.observability.alerting import RECEIVER_SECRET, alertmanager_config
 from components.observability.options import Alerting
+from components.observability.ownership import AGENTS, MONITORING
 from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
 
@@ -22,6 +23,9 @@ GRAFANA_ADMIN_SECRET = "grafana-admin"
 DASHBOARD_LABEL = "grafana_dashboard"
 # Datasource uids the cross-links point at.
 PROMETHEUS_UID, LOKI_UID, JAEGER_UID = "prometheus", "loki", "jaeger"
+# The grafana image runs as uid/gid 472 (the chart's securityContext defaults say the same).
+# Ref: https://github.com/grafana-community/helm-charts/blob/grafana-12.11.1/charts/grafana/values.yaml (securityContext)
+GRAFANA_UID = 472
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def prometheus_values(sizes: ObservabilitySizes, platform: Platform, skip_part_o
         "prometheusSpec": {
             "retention": sizes.retention,
             "resources": sizes.prometheus.to_k8s(),
+            "securityContext": pod_security_context(),
             "storageSpec": {"volumeClaimTemplate": {"spec": claim_spec(sizes.prometheus_storage_gi, platform.storage_class)}},
             "serviceMonitorSelectorNilUsesHelmValues": False,
             "podMonitorSelectorNilUsesHelmValues": False,
@@ -91,6 +96,18 @@ def prometheus_values(sizes: ObservabilitySizes, platform: Platform, skip_part_o
 
 
 def grafana_values(sizes: ObservabilitySizes, platform: Platform, endpoints: Endpoints) -> dict:
+    """Grafana from the grafana-community subchart (12.11.1 in kube-prometheus-stack 88.5.3).
+
+    - The dashboard and datasource sidecars watch ``monitoring`` only, where every dashboard
+      ConfigMap and the chart's datasource ConfigMap live, and ``rbac.namespaced`` turns the
+      chart's ClusterRole (get/list/watch on every Secret of the cluster) into a Role in
+      ``monitoring``. Grafana faces the internet on eks: it must not read other teams' Secrets.
+    - No ``init-chown-data``: that init container runs as root with CHOWN and DAC_OVERRIDE,
+      which ``monitoring``'s restricted level refuses. ``fsGroup`` 472 makes the kubelet give
+      the claim to Grafana's group instead (EBS on eks; kind's local-path directories are
+      created world-writable), and dev has no claim at all.
+    Ref: https://github.com/grafana-community/helm-charts/blob/grafana-12.11.1/charts/grafana/templates/role.yaml
+    (and clusterrole.yaml, _pod.tpl)"""
     service: dict = {"type": "ClusterIP"}
     if platform.node_ports:
         service = {"type": "NodePort", "nodePort": GRAFANA_NODE_PORT}
@@ -100,17 +117,23 @@ def grafana_values(sizes: ObservabilitySizes, platform: Platform, endpoints: End
         "service": service,
         "resources": sizes.grafana.to_k8s(),
         "testFramework": {"enabled": False},
+        "rbac": {"namespaced": True},
+        "initChownData": {"enabled": False},
+        "securityContext": {**pod_security_context(GRAFANA_UID), "runAsUser": GRAFANA_UID, "runAsGroup": GRAFANA_UID},
+        "containerSecurityContext": restricted_container_context(),
         "sidecar": {
             "resources": sizes.grafana_sidecar.to_k8s(),
+            "securityContext": restricted_container_context(),
             "dashboards": {
                 "enabled": True,
                 "label": DASHBOARD_LABEL,
                 "labelValue": "1",
-                "searchNamespace": "ALL",
+                "searchNamespace": [MONITORING],
             },
             # The chart's own Prometheus datasource (uid "prometheus"): exemplars link to Jaeger.
             "datasources": {
                 "enabled": True,
+                "searchNamespace": [MONITORING],
                 "uid": PROMETHEUS_UID,
                 "exemplarTraceIdDestinations": {"datasourceUid": JAEGER_UID, "traceIdLabelName": "trace_id"},
             },
@@ -184,6 +207,34 @@ def _scrapers(platform: Platform) -> dict:
     }
 
 
+def operator_values(sizes: ObservabilitySizes) -> dict:
+    """The Prometheus operator without its admission webhooks and without TLS on its port.
+
+    Pulumi's Helm v4 ``Chart`` never runs hooks, and only the chart's hook Jobs
+    (``admission-create``, ``admission-patch``) create ``Secret/kube-prometheus-stack-admission``,
+    which the operator mounts (not optional) when ``tls.enabled``. With hooks dropped the pod
+    would wait forever in ContainerCreating and ``pulumi up`` would time out. Turning both off
+    removes the Secret, the webhook configurations and the Jobs. The webhook only validated
+    PrometheusRules at admission: the project's promtool tests check every rule it ships
+    (tests/engines). Its port then serves plain HTTP: only Prometheus scrapes it, in-cluster.
+    Ref: https://github.com/prometheus-community/helm-charts/blob/kube-prometheus-stack-88.5.3/charts/kube-prometheus-stack/templates/prometheus-operator/deployment.yaml
+    (tls-secret volume) and admission-webhooks/job-patch/job-createSecret.yaml (helm.sh/hook)"""
+    return {
+        "resources": sizes.operator.to_k8s(),
+        "prometheusConfigReloader": {"resources": sizes.config_reloader.to_k8s()},
+        "admissionWebhooks": {"enabled": False},
+        "tls": {"enabled": False},
+        **restricted_pod_values("securityContext", "containerSecurityContext"),
+    }
+
+
+def restricted_pod_values(pod_key: str, container_key: str) -> dict:
+    """A chart's pod and container securityContext keys set to what ``monitoring``'s restricted
+    level requires. Helm merges them over the chart's defaults (users, fsGroup, read-only root),
+    so only the fields the profile checks are pinned here, whatever a chart upgrade changes."""
+    return {pod_key: pod_security_context(), container_key: restricted_container_context()}
+
+
 def kube_prometheus_stack_values(
     sizes: ObservabilitySizes,
     platform: Platform,
@@ -193,8 +244,9 @@ def kube_prometheus_stack_values(
 ) -> dict:
     """All values of the kube-prometheus-stack release."""
     on = platform.cluster_scrapers
-    reloader = sizes.config_reloader.to_k8s()
-    alertmanager_spec: dict = {"resources": sizes.alertmanager.to_k8s()}
+    # Prometheus and Alertmanager pods are made by the operator, which sets their containers'
+    # securityContext itself; the pod level comes from these specs.
+    alertmanager_spec: dict = {"resources": sizes.alertmanager.to_k8s(), "securityContext": pod_security_context()}
     if alerting.slack or alerting.smtp_password:
         alertmanager_spec["secrets"] = [RECEIVER_SECRET]
     return {
@@ -206,14 +258,13 @@ def kube_prometheus_stack_values(
         "prometheus": prometheus_values(sizes, platform, skip_part_of),
         "alertmanager": {"enabled": True, "alertmanagerSpec": alertmanager_spec, "config": alertmanager_config(alerting)},
         "grafana": grafana_values(sizes, platform, endpoints),
-        "prometheusOperator": {
-            "resources": sizes.operator.to_k8s(),
-            "prometheusConfigReloader": {"resources": reloader},
-            "admissionWebhooks": {"patch": {"resources": sizes.webhook_patch.to_k8s()}},
-        },
-        "prometheus-node-exporter": {"resources": sizes.node_exporter.to_k8s()},
+        "prometheusOperator": operator_values(sizes),
+        # The host agent runs beside Alloy in the one privileged namespace; its ServiceMonitor
+        # follows it there, and Prometheus selects ServiceMonitors in every namespace.
+        "prometheus-node-exporter": {"namespaceOverride": AGENTS, "resources": sizes.node_exporter.to_k8s()},
         "kube-state-metrics": {
             "resources": sizes.kube_state_metrics.to_k8s(),
+            **restricted_pod_values("securityContext", "containerSecurityContext"),
             # team and cost-center reach kube_*_labels as label_team / label_cost_center.
             "metricLabelsAllowlist": [
                 "namespaces=[team,cost-center,project]",

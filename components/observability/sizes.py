@@ -31,7 +31,6 @@ class ObservabilitySizes:
     alertmanager: Resources
     operator: Resources
     config_reloader: Resources
-    webhook_patch: Resources
     grafana: Resources
     grafana_sidecar: Resources
     node_exporter: Resources
@@ -56,7 +55,6 @@ DEV = ObservabilitySizes(
     alertmanager=Resources(10, 32, 100, 128),
     operator=Resources(20, 64, 200, 192),
     config_reloader=Resources(5, 16, 50, 48),
-    webhook_patch=Resources(10, 32, 100, 64),
     grafana=Resources(50, 192, 500, 512),
     grafana_sidecar=Resources(10, 64, 100, 128),
     node_exporter=Resources(10, 24, 100, 64),
@@ -79,7 +77,6 @@ STAGING = ObservabilitySizes(
     alertmanager=Resources(20, 64, 100, 128),
     operator=Resources(50, 96, 200, 256),
     config_reloader=Resources(10, 24, 50, 64),
-    webhook_patch=Resources(10, 32, 100, 64),
     grafana=Resources(100, 256, 500, 768),
     grafana_sidecar=Resources(20, 96, 100, 192),
     node_exporter=Resources(20, 32, 200, 64),
@@ -103,7 +100,6 @@ PROD = ObservabilitySizes(
     alertmanager=Resources(50, 128, 200, 256),
     operator=Resources(100, 128, 500, 512),
     config_reloader=Resources(10, 32, 100, 64),
-    webhook_patch=Resources(10, 32, 100, 64),
     grafana=Resources(200, 512, 1000, 1024),
     grafana_sidecar=Resources(50, 128, 200, 256),
     node_exporter=Resources(50, 48, 250, 128),

@@ -1,6 +1,6 @@
 """The ObservabilityStack component: metrics, logs, traces, dashboards and alerts.
 
-Creates the ``monitoring`` and ``tracing`` namespaces; metrics-server; kube-prometheus-stack
+Creates the ``monitoring``, ``tracing`` and ``monitoring-agents`` namespaces; metrics-server; kube-prometheus-stack
 (Prometheus, Alertmanager, Grafana with a generated admin password, node-exporter,
 kube-state-metrics); Loki with Grafana Alloy; Jaeger v2 and its UI Service; the FinOps and
 CloudMart dashboards; PodMonitors for the given scrape targets; the platform's
@@ -32,14 +32,14 @@ from components.observability.prometheus import (
     Endpoints,
     kube_prometheus_stack_values,
 )
-from components.observability.ownership import LABELS, OWNER, PART_OF
+from components.observability.ownership import AGENTS, LABELS, MONITORING, OWNER, PART_OF, TRACING
 from components.observability.sizes import ObservabilitySizes
 from components.platform import Platform
 
-MONITORING, TRACING = "monitoring", "tracing"
-# Pod Security per namespace: node-exporter (hostNetwork, hostPID, hostPath) and Alloy
-# (hostPath /var/log) need privileged in ``monitoring``; Jaeger is hardened to restricted.
-NAMESPACES: dict[str, PodSecurityLevel] = {MONITORING: "privileged", TRACING: "restricted"}
+# Pod Security per namespace: only the host agents' namespace is privileged (node-exporter
+# uses hostNetwork, hostPID and hostPath mounts of /, /proc and /sys); every chart pod in
+# ``monitoring`` and ``tracing`` is hardened through its values to meet restricted.
+NAMESPACES: dict[str, PodSecurityLevel] = {MONITORING: "restricted", TRACING: "restricted", AGENTS: "privileged"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class ObservabilityStack(pulumi.ComponentResource):
             ),
             opts=in_monitoring,
         )
-        prerequisites: list[pulumi.Resource] = [ns[MONITORING], admin]
+        # node-exporter renders into the agents' namespace (namespaceOverride).
+        prerequisites: list[pulumi.Resource] = [ns[MONITORING], ns[AGENTS], admin]
         prerequisites += self._receiver_secret()
         kps = self._chart("kube-prometheus-stack", KUBE_PROMETHEUS_STACK, MONITORING, self._kps_values(), prerequisites, RELEASE)
         self._charts(ns, kps)
@@ -108,7 +109,10 @@ class ObservabilityStack(pulumi.ComponentResource):
 
     def _chart(self, role, pin, namespace, values, after, release=None) -> k8s.helm.v4.Chart:
         opts = pulumi.ResourceOptions(parent=self, depends_on=list(after))
-        return helm_release(f"{self._name}-{role}", pin, namespace, values, opts, release=release or role, labels=LABELS)
+        return helm_release(
+            f"{self._name}-{role}", pin, namespace, values, opts, release=release or role, labels=LABELS,
+            placement=self._args.platform.placement,
+        )
 
     def _receiver_secret(self) -> list[pulumi.Resource]:
         data = receiver_secret_data(self._args.alerting)
@@ -128,7 +132,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         sizes, platform = a.sizes, a.platform
         self._chart("metrics-server", METRICS_SERVER, MONITORING, addons.metrics_server_values(sizes, platform), [ns[MONITORING]])
         self._chart("loki", LOKI, MONITORING, addons.loki_values(sizes, platform), [ns[MONITORING]])
-        self._chart("alloy", ALLOY, MONITORING, addons.alloy_values(sizes, MONITORING), [ns[MONITORING]])
+        self._chart("alloy", ALLOY, AGENTS, addons.alloy_values(sizes, MONITORING), [ns[AGENTS]])
         self._chart("jaeger", JAEGER, TRACING, addons.jaeger_values(sizes), [ns[TRACING]])
         ui = addons.jaeger_ui_service(TRACING, platform)
         k8s.core.v1.Service(

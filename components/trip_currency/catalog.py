@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.manifests import metadata, pod_spec, service_account_manifest, standard_labels
+from components.placement import pod_placement
 from components.namespaces import namespace_manifest as owned_namespace
 from components.platform import Platform
 from components.profiles import TripSizes
@@ -285,6 +286,7 @@ def ingestor_manifest(trip: TripSizes, platform: Platform, tag: str, config_keys
         service_account=INGESTOR,
     )
     pod["restartPolicy"] = "Never"
+    pod.update(pod_placement(platform.placement, "base"))
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",

@@ -95,7 +95,7 @@ def test_datasources_are_cross_linked_logs_to_traces_and_exemplars_to_traces():
     assert jaeger["type"] == "jaeger" and jaeger["jsonData"]["tracesToLogsV2"]["datasourceUid"] == "loki"
     assert grafana["sidecar"]["datasources"]["exemplarTraceIdDestinations"]["datasourceUid"] == "jaeger"
     assert grafana["sidecar"]["dashboards"]["label"] == "grafana_dashboard"
-    assert grafana["sidecar"]["dashboards"]["searchNamespace"] == "ALL"
+    assert grafana["sidecar"]["dashboards"]["searchNamespace"] == ["monitoring"]
 
 
 def test_metrics_server_skips_kubelet_tls_only_where_the_platform_says_so():

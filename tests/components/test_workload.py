@@ -82,10 +82,24 @@ def test_hpa_is_autoscaling_v2_with_behavior():
     assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu", "memory"]
 
 
-def test_pdb_only_when_at_least_two_pods_always_run():
-    assert pdb_manifest(spec(hpa=Hpa(1, 4)), "ns", OWNER) is None
+def test_pdb_for_every_deployment_that_can_run_two_pods_and_it_never_blocks_a_drain():
+    # Issue 16: a Deployment that can have two or more replicas has a PDB. maxUnavailable 1
+    # lets a single running replica go, so at one replica it never blocks a drain.
+    assert pdb_manifest(spec(hpa=Hpa(1, 4)), "ns", OWNER)["spec"] == {
+        "maxUnavailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo"}}
+    }
     assert pdb_manifest(spec(hpa=Hpa(2, 4)), "ns", OWNER)["spec"]["maxUnavailable"] == 1
     assert pdb_manifest(spec(replicas=2), "ns", OWNER) is not None
+    assert pdb_manifest(spec(replicas=1), "ns", OWNER) is None
+
+
+def test_replicated_deployments_spread_over_zones_and_nodes():
+    pod = deployment_manifest(spec(hpa=Hpa(1, 4)), "ns", OWNER)["spec"]["template"]["spec"]
+    zone, host = pod["topologySpreadConstraints"]
+    assert (zone["topologyKey"], zone["maxSkew"]) == ("topology.kubernetes.io/zone", 1)
+    assert (host["topologyKey"], host["whenUnsatisfiable"]) == ("kubernetes.io/hostname", "ScheduleAnyway")
+    assert zone["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo"}}
+    assert "topologySpreadConstraints" not in deployment_manifest(spec(replicas=1), "ns", OWNER)["spec"]["template"]["spec"]
 
 
 def test_config_change_rolls_the_pods():

@@ -198,3 +198,22 @@ def opencost_allocation(pod: Pod, samples: int) -> list[dict]:
         {"series": selector("container_cpu_allocation", labels), "values": constant(max(pod.cpu_request, pod.cpu_usage), samples)},
         {"series": selector("container_memory_allocation_bytes", labels), "values": constant(max(pod.memory_request, pod.working_set), samples)},
     ]
+
+
+def opencost_cluster(management_hourly: float, nlb_hourly: float, pv_gib_hourly: float, pv_gib: int, samples: int) -> list[dict]:
+    """OpenCost's cluster-level prices: the managed control plane, one load-balancer Service
+    (the frontend's NLB), and one volume (``pv_hourly_cost`` per GiB-hour, its size from
+    kube-state-metrics' ``kube_persistentvolume_capacity_bytes``)."""
+    pv = "pvc-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    ksm = {"job": "kube-state-metrics", "instance": "10.0.3.30:8080", "endpoint": "http", "service": "kube-prometheus-stack-kube-state-metrics"}
+    return [
+        {"series": selector("kubecost_cluster_management_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "provisioner_name": "EKS"}),
+         "values": constant(management_hourly, samples)},
+        {"series": selector("kubecost_load_balancer_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "ingress_ip": "k8s-tripserv-frontend-0a1b2c3d4e.elb.ap-northeast-2.amazonaws.com",
+                                                            "namespace": "trip-service-prod", "service_name": "service-frontend"}),
+         "values": constant(nlb_hourly, samples)},
+        {"series": selector("pv_hourly_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "volumename": pv, "persistentvolume": pv,
+                                               "provider_id": "vol-0123456789abcdef0"}),
+         "values": constant(pv_gib_hourly, samples)},
+        {"series": selector("kube_persistentvolume_capacity_bytes", {**ksm, "persistentvolume": pv}), "values": constant(pv_gib * 1024**3, samples)},
+    ]

@@ -21,7 +21,7 @@ from tests.conftest import EKS_STACKS, STACKS
 from tests.engines.promtool import platform_rule_groups, promtool_test
 from tests.engines.series import (
     ALB, MIB, TARGET_GROUP, Pod, PricedNode, alb_latency, alb_requests, ingress_latency, ingress_requests,
-    opencost_node, pod_series, selector,
+    opencost_cluster, opencost_node, pod_series, selector,
 )
 
 GIB = 1024 * MIB
@@ -194,35 +194,39 @@ def budget_cases(stack: str) -> list[AlertCase]:
     ]
 
 
-# eks ($450, Pulumi.eks.yaml): the nodes at OpenCost's prices, 730 h a month. t3.medium
-# on-demand $0.052/h, Spot $0.0156/h (the price table's figures, as OpenCost would report them):
-#   12 on-demand:         12 x 0.052 x 730 = 455.52 > 450, humanize prints "455.5";
-#   11 on-demand, 2 Spot: (11 x 0.052 + 2 x 0.0156) x 730 = 440.336 < 450: silent.
-EKS_BUDGET = 450
-ON_DEMAND, SPOT = 0.052, 0.0156
+# eks ($550, Pulumi.eks.yaml): what OpenCost sees, 730 h a month. Base t3a.medium on-demand
+# $0.0468/h; Spot c5/c6i.large at the stated 60 % off $0.096 = $0.0384/h; the EKS fee $0.10/h;
+# the frontend's NLB $0.0225/h; 200 GiB of volumes at $0.000125/GiB-h = $0.025/h:
+#   5 base + 10 Spot: (0.234 + 0.384 + 0.10 + 0.0225 + 0.025) x 730 = 558.815 > 550, printed "558.8";
+#   5 base + 8 Spot (both groups at their maximum): (0.234 + 0.3072 + 0.1475) x 730 = 502.751 < 550: silent.
+EKS_BUDGET = 550
+BASE, SPOT, MANAGEMENT, NLB, PV_GIB_HOUR, PV_GIB = 0.0468, 0.0384, 0.10, 0.0225, 0.000125, 200
 
 
-def priced_nodes(on_demand: int, spot: int) -> list[dict]:
-    nodes = [PricedNode(f"ip-10-0-1-{i}.ap-northeast-2.compute.internal", "t3.medium", 0.0208, 0.0026, ON_DEMAND) for i in range(on_demand)]
+def eks_usd(base: int, spot: int) -> float:
+    return (base * BASE + spot * SPOT + MANAGEMENT + NLB + PV_GIB * PV_GIB_HOUR) * 730
+
+
+def priced_cluster(base: int, spot: int) -> list[dict]:
+    nodes = [PricedNode(f"ip-10-0-1-{i}.ap-northeast-2.compute.internal", "t3a.medium", 0.0176, 0.0029, BASE) for i in range(base)]
     nodes += [
-        PricedNode(f"ip-10-0-2-{i}.ap-northeast-2.compute.internal", "t3.medium", 0.00624, 0.00078, SPOT, spot=True)
+        PricedNode(f"ip-10-0-2-{i}.ap-northeast-2.compute.internal", "c5.large", 0.0144, 0.0024, SPOT, spot=True)
         for i in range(spot)
     ]
-    return [s for node in nodes for s in opencost_node(node, 60)]
+    return [s for node in nodes for s in opencost_node(node, 60)] + opencost_cluster(MANAGEMENT, NLB, PV_GIB_HOUR, PV_GIB, 60)
 
 
-def test_the_hand_computed_eks_node_costs():
-    assert 12 * ON_DEMAND * 730 == pytest.approx(455.52) and f"{12 * ON_DEMAND * 730:.4g}" == "455.5"
-    silent = (11 * ON_DEMAND + 2 * SPOT) * 730
-    assert silent == pytest.approx(440.336) and silent < EKS_BUDGET
+def test_the_hand_computed_eks_costs():
+    assert eks_usd(5, 10) == pytest.approx(558.815) and f"{eks_usd(5, 10):.4g}" == "558.8"
+    assert eks_usd(5, 8) == pytest.approx(502.751) and eks_usd(5, 8) < EKS_BUDGET
 
 
 def opencost_budget_cases() -> list[AlertCase]:
     return [
-        AlertCase("opencost-budget-fires-at-455.52-usd", "MonthlyCostOverBudget", priced_nodes(12, 0), "40m",
+        AlertCase("opencost-budget-fires-at-558.82-usd", "MonthlyCostOverBudget", priced_cluster(5, 10), "40m",
                   [(FINOPS, {"summary": f"Estimated monthly cost is above the ${EKS_BUDGET} budget",
-                             "description": "Nodes cost about $455.5 per month at the cloud's prices (OpenCost)."})]),
-        AlertCase("opencost-budget-silent-at-440.34-usd", "MonthlyCostOverBudget", priced_nodes(11, 2), "40m"),
+                             "description": "The cluster costs about $558.8 per month at the cloud's prices (OpenCost)."})]),
+        AlertCase("opencost-budget-silent-at-502.75-usd", "MonthlyCostOverBudget", priced_cluster(5, 8), "40m"),
     ]
 
 

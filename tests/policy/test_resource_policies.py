@@ -156,14 +156,17 @@ def test_a_pod_on_the_host_network_fails():
 
 def test_node_exporter_may_use_the_host_network_and_the_exemption_is_configurable():
     node_exporter = {
-        "metadata": {"name": "kube-prometheus-stack-prometheus-node-exporter", "namespace": "monitoring"},
+        "metadata": {"name": "kube-prometheus-stack-prometheus-node-exporter", "namespace": "monitoring-agents"},
         "spec": {"template": {"spec": {"hostNetwork": True, "containers": [{"name": "node-exporter"}]}}},
     }
     reg = synthetic("kubernetes:apps/v1:DaemonSet", "node-exporter", node_exporter)
     assert resource_violations("no-privileged-or-host-network", reg) == []
     assert resource_violations("no-privileged-or-host-network", reg, {"hostNetworkExempt": []}) == [
-        "monitoring/kube-prometheus-stack-prometheus-node-exporter runs on the host network (hostNetwork: true)"
+        "monitoring-agents/kube-prometheus-stack-prometheus-node-exporter runs on the host network (hostNetwork: true)"
     ]
+    # Only the agents' namespace is exempt: the same pod in the restricted monitoring is not.
+    node_exporter["metadata"]["namespace"] = "monitoring"
+    assert resource_violations("no-privileged-or-host-network", reg) != []
 
 
 def test_objects_a_chart_renders_are_allocated_through_their_namespace():

@@ -97,14 +97,14 @@ def test_match_expressions_select_pods_like_kubernetes_does():
 
 def test_workloads_a_chart_renders_do_not_make_a_platform_namespace_an_application_namespace():
     chart = captured("Chart", "kube-prometheus-stack")
-    monitoring = captured("Namespace", "monitoring")
+    monitoring = captured("Namespace", "monitoring-agents")
     assert monitoring.inputs["metadata"]["labels"][PSA_ENFORCE] == "privileged"  # node-exporter
     grafana = copy.deepcopy(captured("Deployment", "user-service"))
-    grafana.inputs["metadata"].update(name="grafana", namespace="monitoring")
+    grafana.inputs["metadata"].update(name="node-exporter", namespace="monitoring-agents")
     grafana.parent = chart.urn
     assert stack_violations("namespace-lockdown", [monitoring, chart, grafana]) == []
     grafana.parent = ""
-    assert "application namespace monitoring enforces the privileged Pod Security level" in stack_violations(
+    assert "application namespace monitoring-agents enforces the privileged Pod Security level" in stack_violations(
         "namespace-lockdown", [monitoring, chart, grafana]
     )
 

@@ -48,6 +48,7 @@ NATIVE: dict[str, set[str]] = {
     # kube-state-metrics docs/metrics/cluster/node-metrics.md
     "kube_node_status_condition": {"node", "condition", "status"},
     "kube_node_spec_unschedulable": {"node"},
+    "kube_persistentvolume_capacity_bytes": {"persistentvolume"},
 }
 # The CloudWatch exporter (YACE v0.67.0): the resource ARN as ``name``, one ``dimension_<name>``
 # per CloudWatch dimension, ``region`` and ``account_id`` (pkg/promutil/migrate.go:
@@ -70,6 +71,9 @@ NATIVE.update({
     "node_total_hourly_cost": _OPENCOST_NODE,
     "container_cpu_allocation": _OPENCOST_CONTAINER,
     "container_memory_allocation_bytes": _OPENCOST_CONTAINER,
+    "kubecost_cluster_management_cost": {"provisioner_name"},
+    "kubecost_load_balancer_cost": {"ingress_ip", "namespace", "service_name"},
+    "pv_hourly_cost": {"volumename", "persistentvolume", "provider_id"},
 })
 # The add-ons scraped by the annotation job: controller-runtime's reconcile errors by
 # ``controller``; the Cluster Autoscaler's gauges and counters (metrics/metrics.go, chart 9.59.0).
@@ -102,7 +106,8 @@ SCRAPED_BY = {
     "nginx_ingress_controller_request_duration_seconds_bucket": "ingress-nginx",
     **{m: "cloudwatch-exporter" for m in NATIVE if m.startswith(("aws_", "yace_"))},
     **{m: "opencost" for m in ("node_cpu_hourly_cost", "node_ram_hourly_cost", "node_total_hourly_cost",
-                               "container_cpu_allocation", "container_memory_allocation_bytes")},
+                               "container_cpu_allocation", "container_memory_allocation_bytes",
+                               "kubecost_cluster_management_cost", "kubecost_load_balancer_cost", "pv_hourly_cost")},
     **{m: "kubernetes-pods" for m in NATIVE if m.startswith(("controller_runtime_", "cluster_autoscaler_"))},
 }
 OPTIONAL_CLUSTER = "cluster"

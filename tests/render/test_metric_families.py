@@ -30,7 +30,7 @@ KUBE_PROMETHEUS_STACK = {
     # kube-state-metrics docs/metrics (pod, node, namespace, HPA)
     "kube_pod_container_resource_requests", "kube_pod_container_status_restarts_total", "kube_pod_container_status_waiting_reason",
     "kube_namespace_labels", "kube_pod_info", "kube_pod_status_phase", "kube_horizontalpodautoscaler_status_current_replicas",
-    "kube_horizontalpodautoscaler_status_desired_replicas", "kube_node_status_condition", "kube_node_spec_unschedulable",
+    "kube_horizontalpodautoscaler_status_desired_replicas", "kube_node_status_condition", "kube_node_spec_unschedulable", "kube_persistentvolume_capacity_bytes",
     # cAdvisor through the kubelet; node-exporter
     "container_cpu_usage_seconds_total", "container_memory_working_set_bytes", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes",
 } | {r["record"] for g in RECORDING_RULE_GROUPS for r in g["rules"]}  # fmt: skip

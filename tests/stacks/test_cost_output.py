@@ -24,9 +24,9 @@ def test_kind_stacks_are_priced_from_their_requests_within_their_budget(kind_sta
     stack = kind_stack
     exported = stack_run(stack, False).outputs["monthlyCostEstimate"]
     assert exported["basis"] == "workload requests"  # kind has no bill: its requests are priced
-    # The render summary's requests at OpenCost's prices: the dev figure is the README's 2.59 vCPU / 6.40 GiB.
+    # The render summary's requests at OpenCost's prices: the dev figure is the README's 2.58 vCPU / 6.37 GiB.
     if stack == "dev":
-        assert exported["monthly"] == pytest.approx((2.59 * 0.031611 + 6.40 * 0.004237) * 730, abs=0.3)
+        assert exported["monthly"] == pytest.approx((2.58 * 0.031611 + 6.37 * 0.004237) * 730, abs=0.3)
     assert exported["monthly"] <= stack_settings(stack).pricing.monthly_budget
 
 
@@ -46,14 +46,13 @@ def test_an_eks_stack_is_priced_from_its_configured_infrastructure_and_beats_the
     assert s["basis"] == "infrastructure" and s["region"] == eks.region and s["unpriced"] == []
     items = s["infrastructure"]
     assert items["EKS control plane"] == pytest.approx(0.10 * hourly)
-    app = eks.app_nodes
-    capacity = app.capacity_type.lower().replace("_", "-")
-    table = AP_NORTHEAST_2.spot if app.capacity_type == "SPOT" else AP_NORTHEAST_2.on_demand
-    assert items[f"nodes {settings.cluster_name}-app ({app.instance_types[0]} {capacity})"] == pytest.approx(
-        round(app.desired_size * table[app.instance_types[0]].usd * hourly, 2)
+    base = eks.node_groups[0]
+    assert items[f"nodes {settings.cluster_name}-base ({base.instance_types[0]} on-demand)"] == pytest.approx(
+        round(base.desired_size * AP_NORTHEAST_2.on_demand[base.instance_types[0]].usd * hourly, 2)
     )
     nat = eks.az_count if eks.nat_per_az else 1
-    assert items["NAT gateways (hourly; $/GB processed not included)"] == pytest.approx(round(nat * 0.059 * hourly, 2))
-    assert [k for k in items if k.startswith("ALB ")] == ["ALB trip-service-alb"]  # one shared ALB (seed 004)
-    assert len([k for k in items if k.startswith("NLB ")]) == 1  # the frontend's NLB
+    assert items["NAT gateways (hourly)"] == pytest.approx(round(nat * 0.059 * hourly, 2))
+    lbs = [k for k in items if k.startswith(("ALB ", "NLB ")) and "capacity units" not in k]
+    assert [k for k in lbs if k.startswith("ALB ")] == ["ALB trip-service-alb"]  # one shared ALB (seed 004)
+    assert len([k for k in lbs if k.startswith("NLB ")]) == 1  # the frontend's NLB
     assert s["ratioToBaseline"] < 1  # the seeds' naive setup is the baseline to beat

@@ -137,20 +137,55 @@ def test_admin_principals_get_cluster_admin_access_entries():
     assert policy["accessScope"] == {"type": "cluster"}
 
 
-def test_node_groups_follow_the_seed_sizes_system_on_demand_app_from_config():
+def test_node_groups_are_an_on_demand_base_and_a_tainted_spot_group_from_config():
     groups = {g.inputs["nodeGroupName"]: g.inputs for g in _up().of_type("eks:index:ManagedNodeGroup")}
-    system, app = groups["trip-service-cluster-system"], groups["trip-service-cluster-app"]
-    assert system["capacityType"] == "ON_DEMAND"
-    assert system["scalingConfig"] == {"minSize": 2, "desiredSize": 2, "maxSize": 2}
-    assert app["instanceTypes"] == ["t3.medium"]
-    assert app["capacityType"] == "ON_DEMAND"
-    assert app["scalingConfig"] == {"minSize": 1, "desiredSize": 3, "maxSize": 4}
-    assert app["diskSize"] == system["diskSize"] == 30
-    spot = _with_config(nodeCapacityType="SPOT", nodeInstanceTypes="t3.large, t3a.large", nodeMinSize="2", nodeDesiredSize="2", nodeMaxSize="6")
-    (app,) = [g.inputs for g in spot.of_type("eks:index:ManagedNodeGroup") if g.inputs["nodeGroupName"].endswith("-app")]
-    assert app["capacityType"] == "SPOT"
-    assert app["instanceTypes"] == ["t3.large", "t3a.large"]
-    assert app["scalingConfig"] == {"minSize": 2, "desiredSize": 2, "maxSize": 6}
+    assert set(groups) == {"trip-service-cluster-base", "trip-service-cluster-spot"}
+    base, spot = groups["trip-service-cluster-base"], groups["trip-service-cluster-spot"]
+    assert base["capacityType"] == "ON_DEMAND" and base["labels"] == {"cloud-platform/pool": "base"}
+    assert not base.get("taints")
+    assert spot["capacityType"] == "SPOT" and spot["labels"] == {"cloud-platform/pool": "spot"}
+    assert spot["taints"] == [{"key": "cloud-platform/spot", "value": "true", "effect": "NO_SCHEDULE"}]
+    for group in (base, spot):
+        assert "diskSize" not in group  # the launch template holds the disk
+        assert group["amiType"] in ("AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD")
+        low, want, high = (group["scalingConfig"][k] for k in ("minSize", "desiredSize", "maxSize"))
+        assert low <= want <= high
+
+
+def test_a_spot_group_has_at_least_three_interchangeable_types_of_one_size():
+    from components.cost.instances import INSTANCE_TYPES
+
+    groups = {g.inputs["nodeGroupName"]: g.inputs for g in _up().of_type("eks:index:ManagedNodeGroup")}
+    types = groups["trip-service-cluster-spot"]["instanceTypes"]
+    assert len(set(types)) >= 3
+    assert len({INSTANCE_TYPES[t].size for t in types}) == 1
+    assert len({INSTANCE_TYPES[t].arch for t in types}) == 1
+
+
+def test_node_groups_follow_their_keys():
+    run = _with_config(
+        spotInstanceTypes="t4g.large, m6g.large, m7g.large", spotArch="arm64", spotMinSize="2", spotDesiredSize="3",
+        spotMaxSize="9", baseInstanceTypes="m7g.large", baseArch="arm64",
+    )
+    groups = {g.inputs["nodeGroupName"]: g.inputs for g in run.of_type("eks:index:ManagedNodeGroup")}
+    spot, base = groups["trip-service-cluster-spot"], groups["trip-service-cluster-base"]
+    assert spot["instanceTypes"] == ["t4g.large", "m6g.large", "m7g.large"] and spot["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert spot["scalingConfig"] == {"minSize": 2, "desiredSize": 3, "maxSize": 9}
+    assert base["instanceTypes"] == ["m7g.large"] and base["amiType"] == "AL2023_ARM_64_STANDARD"
+
+
+def test_every_node_group_launches_from_a_template_with_imdsv2_hop_limit_1_encrypted_gp3_and_no_ssh_key():
+    run = _up()
+    templates = run.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert {t.name for t in templates} == {"cluster-base-launch-template", "cluster-spot-launch-template"}
+    for t in templates:
+        assert t.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
+        (root,) = t.inputs["blockDeviceMappings"]
+        assert root["deviceName"] == "/dev/xvda"
+        assert root["ebs"]["volumeType"] == "gp3" and root["ebs"]["encrypted"] == "true"
+        assert "keyName" not in t.inputs and "imageId" not in t.inputs
+    for group in run.of_type("eks:index:ManagedNodeGroup"):
+        assert "launchTemplate" in group.inputs and "remoteAccess" not in group.inputs
 
 
 def test_node_role_has_only_the_eks_node_minimum():

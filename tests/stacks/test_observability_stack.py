@@ -6,7 +6,7 @@ from tests.conftest import rendered, stack_run
 from tools.mockrun import run_program, stack_config
 from tools.render import render
 
-OBSERVABILITY_NAMESPACES = ("monitoring", "tracing")
+OBSERVABILITY_NAMESPACES = ("monitoring", "monitoring-agents", "tracing")
 
 
 def test_every_stack_declares_the_observability_stack_and_its_charts(stack):

@@ -1,66 +1,18 @@
-"""``python -m tools charts``: its logic on a small chart built here, with a stand-in ``helm``
-executable, since tests have neither helm nor the chart repositories. The real charts are
-rendered by the pull-request workflow (``.github/workflows/pull-request.yml``)."""
+"""``python -m tools charts``: its logic on a small chart built here, rendered by the real Helm
+engine (``helm-python-sdk``) from a ``--from`` directory. The pinned charts are rendered from the
+chart cache by ``tests/charts/``."""
 
 from __future__ import annotations
 
 import io
-import os
-import sys
 import tarfile
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tools import charts
-from tools.charts import Helm, Release, chart_defaults, object_problems, strict_schema, unknown_keys
-
-STAND_IN_HELM = textwrap.dedent(
-    """\
-    #!{python}
-    # A stand-in for helm: `pull` copies the chart in $CHART_DIR, `template` renders a Deployment
-    # from .replicaCount, .podAnnotations, .resources and .undocumented, a CRD, and one of its objects
-    # when its API is among --api-versions.
-    import os, shutil, sys, yaml
-    args = sys.argv[1:]
-    if os.environ.get("HELM_ERROR"):
-        sys.exit(print(os.environ["HELM_ERROR"], file=sys.stderr) or 1)
-    if args[0] == "version":
-        print("v3.99.0")
-    elif args[0] == "pull":
-        shutil.copytree(os.environ["CHART_DIR"], os.path.join(args[args.index("--untardir") + 1], args[1]))
-    elif args[0] == "template":
-        values = yaml.safe_load(open(args[args.index("--values") + 1]))
-        labels = {{"app": "demo", **({{"extra": values["undocumented"]}} if "undocumented" in values else {{}})}}
-        pod = {{"metadata": {{"labels": labels, "annotations": values.get("podAnnotations") or None}},
-               "spec": {{"containers": [{{"name": "demo", "image": "demo:1.0", "resources": values.get("resources") or {{}},
-                                         "livenessProbe": {{"tcpSocket": {{"port": 80}}}}, "readinessProbe": {{"tcpSocket": {{"port": 80}}}}}}]}}}}
-        docs = [
-            {{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-             "metadata": {{"name": "widgets.example.com"}},
-             "spec": {{"group": "example.com", "scope": "Namespaced",
-                      "names": {{"kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList"}},
-                      "versions": [{{"name": "v1", "served": True, "storage": True, "schema": {{"openAPIV3Schema": {{
-                          "type": "object", "properties": {{"apiVersion": {{"type": "string"}}, "kind": {{"type": "string"}},
-                          "metadata": {{"type": "object"}},
-                          "spec": {{"type": "object", "properties": {{"size": {{"type": "integer"}}}}}}}}}}}}}}]}}}},
-
-            {{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {{"name": args[1]}},
-             "spec": {{"replicas": values["replicaCount"], "selector": {{"matchLabels": {{"app": "demo"}}}}, "template": pod}}}},
-        ]
-        apis = [args[i + 1] for i, a in enumerate(args) if a == "--api-versions"]
-        if "example.com/v1" in apis:  # like a template gated on .Capabilities.APIVersions.Has
-            docs.append({{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {{"name": "w"}},
-                          "spec": {{"size": values.get("size", 1)}}}})
-        if os.environ.get("RANDOM_SECRET"):
-            docs.append({{"apiVersion": "v1", "kind": "Secret", "metadata": {{"name": "generated"}},
-                          "stringData": {{"password": os.urandom(8).hex()}}}})
-        print(yaml.safe_dump_all(docs))
-    """
-)
-
+from tools.charts import Release, chart_defaults, object_problems, strict_schema, unknown_keys
 
 def _tgz(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
@@ -87,16 +39,87 @@ def chart_dir(tmp_path: Path) -> Path:
     return root
 
 
+DEMO_TEMPLATES = {
+    "crd.yaml": """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            apiVersion: {type: string}
+            kind: {type: string}
+            metadata: {type: object}
+            spec: {type: object, properties: {size: {type: integer}}}
+""",
+    "deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: demo}
+  template:
+    metadata:
+      labels:
+        app: demo
+        {{- with .Values.undocumented }}
+        extra: {{ . }}
+        {{- end }}
+    spec:
+      containers:
+        - name: demo
+          image: demo:1.0
+          resources: {{ toJson .Values.resources }}
+          livenessProbe: {tcpSocket: {port: 80}}
+          readinessProbe: {tcpSocket: {port: 80}}
+""",
+    "widget.yaml": """\
+{{- if .Capabilities.APIVersions.Has "example.com/v1" }}
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+spec:
+  size: {{ .Values.size | default 1 }}
+{{- end }}
+""",
+    "secret.yaml": """\
+{{- if .Values.randomSecret }}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: generated
+stringData:
+  password: {{ randAlphaNum 16 | quote }}
+{{- end }}
+""",
+}
+
+
 @pytest.fixture
-def stand_in_helm(tmp_path: Path, chart_dir: Path, monkeypatch) -> Helm:
-    exe = tmp_path / "bin" / "helm"
-    exe.parent.mkdir()
-    exe.write_text(STAND_IN_HELM.format(python=sys.executable))
-    exe.chmod(0o755)
-    monkeypatch.setenv("CHART_DIR", str(chart_dir))
-    monkeypatch.delenv("HELM_ERROR", raising=False)
-    monkeypatch.delenv("RANDOM_SECRET", raising=False)
-    return Helm(str(exe))
+def demo_source(chart_dir: Path) -> Path:
+    """``chart_dir`` with real templates, as a ``--from`` source directory."""
+    (chart_dir / "templates").mkdir()
+    for name, text in DEMO_TEMPLATES.items():
+        (chart_dir / "templates" / name).write_text(text)
+    return chart_dir.parent
+
+
+def _stack(*releases: Release) -> charts.Stack:
+    return charts.Stack("test", releases, frozenset(), {"apps": "restricted"})
 
 
 SIZED = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}}
@@ -149,9 +172,9 @@ def test_built_in_objects_are_validated_strictly():
     assert len(object_problems(service, {})) == 1
 
 
-def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(stand_in_helm):
+def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(demo_source):
     values = {"replicaCount": 2, "resources": SIZED, "undocumented": "read-by-a-template", "ignored": True, "side": {"port": 81}}
-    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://charts.example", "apps", values)])
+    [result] = charts.check_stack(charts.Engine(source=demo_source), _stack(Release("demo", "demo", "1.0.0", "https://charts.example", "apps", values)))
     # The Widget renders because the first pass found the CRD's API and passed it as --api-versions.
     assert [o["kind"] for o in result.objects] == ["CustomResourceDefinition", "Deployment", "Widget"]
     assert result.problems == [
@@ -159,57 +182,48 @@ def test_a_rendered_chart_is_validated_and_an_ignored_key_fails(stand_in_helm):
     ]
 
 
-def test_a_chart_that_generates_secrets_says_the_ignored_key_check_could_not_be_made(stand_in_helm, monkeypatch):
-    monkeypatch.setenv("RANDOM_SECRET", "1")
-    values = {"replicaCount": 1, "resources": SIZED, "ignored": True}
-    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", values)])
+def test_a_chart_that_generates_secrets_says_the_ignored_key_check_could_not_be_made(demo_source):
+    values = {"replicaCount": 1, "resources": SIZED, "ignored": True, "randomSecret": True}
+    [result] = charts.check_stack(charts.Engine(source=demo_source), _stack(Release("demo", "demo", "1.0.0", "https://x", "apps", values)))
     assert result.problems == []
+    assert result.checks["determinism"] == [
+        "Secret generated differs between two renders of the same values: every preview would change or replace it"
+    ]
     assert result.notes == (
         "demo: two renders with the same values differ, so these keys missing from its values.yaml "
-        "could not be tested for effect: ignored",
+        "could not be tested for effect: ignored, randomSecret",
     )
 
 
-def test_a_custom_resource_is_checked_against_its_charts_crd(stand_in_helm):
+def test_a_custom_resource_is_checked_against_its_charts_crd(demo_source):
     values = {"replicaCount": 1, "resources": SIZED, "size": "big"}
-    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", values)])
+    [result] = charts.check_stack(charts.Engine(source=demo_source), _stack(Release("demo", "demo", "1.0.0", "https://x", "apps", values)))
     assert [p.split(":")[0] for p in result.problems] == ["example.com/v1/Widget w"]
     assert result.problems[0].startswith("example.com/v1/Widget w: spec/size: 'big' is not of type 'integer'")
 
 
-def test_the_policy_pack_checks_what_the_chart_renders(stand_in_helm):
+def test_the_policy_pack_checks_what_the_chart_renders(demo_source):
     """A chart pod without requests and limits would stop the real preview: it fails here first."""
-    [result] = charts.check_stack(stand_in_helm, [Release("demo", "demo", "1.0.0", "https://x", "apps", {"replicaCount": 1})])
+    [result] = charts.check_stack(charts.Engine(source=demo_source), _stack(Release("demo", "demo", "1.0.0", "https://x", "apps", {"replicaCount": 1})))
     assert result.problems == [
         "policy container-resources: Deployment demo: container 'demo' has no resources.requests.cpu, "
         "resources.requests.memory, resources.limits.cpu, resources.limits.memory"
     ]
 
 
-def test_without_helm_the_command_says_so_and_exits_with_the_skip_status(capsys, monkeypatch):
-    monkeypatch.setattr(charts, "releases_of", lambda stack: [DEMO])
-    assert charts.main(["dev"], Helm("no-such-helm-binary")) == charts.SKIPPED
-    assert capsys.readouterr().out == (
-        "charts: skipped, nothing was rendered: no-such-helm-binary is not installed (https://helm.sh/docs/intro/install/)\n"
-    )
+def test_without_the_chart_in_the_cache_the_command_names_make_charts_and_exits_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("CLOUD_PLATFORM_CHART_CACHE", str(tmp_path / "empty"))
+    monkeypatch.setattr(charts, "stack_of", lambda stack: _stack(DEMO))
+    assert charts.main(["dev"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"charts: nothing was rendered: the chart cache {tmp_path / 'empty'} has no demo-1.0.0.tgz: run `make charts`\n"
 
 
-def test_an_unreachable_chart_repository_skips(stand_in_helm, capsys, monkeypatch):
-    monkeypatch.setattr(charts, "releases_of", lambda stack: [DEMO])
-    monkeypatch.setenv(
-        "HELM_ERROR",
-        'Error: looks like "https://charts.example" is not a valid chart repository or cannot be reached: '
-        'Get "https://charts.example/index.yaml": dial tcp: lookup charts.example: no such host',
-    )
-    assert charts.main(["dev"], stand_in_helm) == charts.SKIPPED
-    assert "cannot be reached" in capsys.readouterr().out
-
-
-def test_a_wrong_pin_fails_instead_of_skipping(stand_in_helm, capsys, monkeypatch):
-    monkeypatch.setattr(charts, "releases_of", lambda stack: [DEMO])
-    monkeypatch.setenv("HELM_ERROR", 'Error: chart "demo" version "9.9.9" not found in https://charts.example repository')
-    assert charts.main(["dev"], stand_in_helm) == 1
-    assert "version \"9.9.9\" not found" in capsys.readouterr().out
+def test_a_template_error_fails_with_status_1(demo_source, capsys, monkeypatch):
+    (demo_source / "demo" / "templates" / "broken.yaml").write_text("{{ .Values.nope.deeper }}\n")
+    monkeypatch.setattr(charts, "stack_of", lambda stack: _stack(DEMO))
+    assert charts.main(["dev"], source=demo_source) == 1
+    assert "nil pointer evaluating interface {}.deeper" in capsys.readouterr().err
 
 
 def test_releases_carry_the_values_tools_render_writes():
@@ -218,3 +232,26 @@ def test_releases_carry_the_values_tools_render_writes():
     by_chart = {r.chart: r for r in charts.releases_of("dev")}
     assert {r["chart"]: r["values"] for r in rendered("dev").releases} == {c: dict(r.values) for c, r in by_chart.items()}
     assert by_chart["metrics-server"].namespace == "monitoring"
+
+
+def test_charts_cache_options_go_together(capsys):
+    from tools.__main__ import main as tools_main
+
+    for argv in (["charts", "cache", "--from", "x"], ["charts", "cache", "--record"], ["charts", "dev", "--from-git", "x"]):
+        with pytest.raises(SystemExit) as exit_info:
+            tools_main(argv)
+        assert exit_info.value.code == 2, argv
+    assert "--record needs --from-git DIR" in capsys.readouterr().err
+
+
+def test_an_unreachable_chart_repository_names_the_offline_way_and_exits_2(capsys, monkeypatch, tmp_path):
+    import helm_python
+
+    monkeypatch.setenv("CLOUD_PLATFORM_CHART_CACHE", str(tmp_path))
+
+    def unreachable(cache, lock):
+        raise helm_python.HelmRepoError("looks like https://charts.example is not a valid chart repository or cannot be reached")
+
+    monkeypatch.setattr(charts.chartcache, "fill_from_repositories", unreachable)
+    assert charts.cache_main(None) == 2
+    assert "python -m tools charts cache --from-git DIR" in capsys.readouterr().err

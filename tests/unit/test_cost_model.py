@@ -107,50 +107,62 @@ def eks_stack() -> list[Declared]:
     ]
 
 
-# The starting figures: hourly x 730, GB-months and key-months as they are.
-CONTROL, NODE, SPOT, NAT, IPV4, LB = 0.10 * 730, 0.052 * 730, 0.0156 * 730, 0.059 * 730, 0.005 * 730, 0.0225 * 730
+# The starting figures: hourly x 730, GB-months and key-months as they are. Spot is
+# the stated default discount (60 %) below on-demand.
+CONTROL, NODE, SPOT, NAT, IPV4, LB = 0.10 * 730, 0.052 * 730, 0.052 * 0.4 * 730, 0.059 * 730, 0.005 * 730, 0.0225 * 730
 GP3, KMS = 0.0912, 1.0
+ALB_LCU, NLB_LCU = 0.008 * 730, 0.006 * 730
+# Default usage: 100 GB through NAT, 50 GB cross-AZ, 5 GB in ECR, one hosted zone, 1M queries.
+USAGE = 100 * 0.059 + 50 * 0.02 + 5 * 0.10 + 0.50 + 0.40
+BACKEND_KEYS = 2 * KMS
 
 
 def test_eks_infrastructure_matches_the_hand_computation():
     e = estimate("eks", eks_stack(), OPENCOST, nodes=99)
+    # Bin-packed: the db pod, CoreDNS and the EBS CSI controller fit one on-demand node; they
+    # spread over zones, so the group counts two. The spot group holds nothing: its minimum, 1.
     by_hand = (
         CONTROL
-        + 2 * NODE + 2 * 30 * GP3      # on-demand group at desired size, and its disks
-        + 1 * SPOT + 1 * 20 * GP3      # spot group, default 20 GB disks
+        + 2 * NODE + 2 * 30 * GP3      # on-demand group, bin-packed count, and its disks
+        + 1 * SPOT + 1 * 20 * GP3      # spot group at its minimum, default 20 GB disks
         + NAT + IPV4                   # one NAT gateway and its Elastic IP
-        + LB + 2 * IPV4                # ALB "edge" (two Ingresses, one ALB), public in 2 AZs
-        + LB                           # the internal Ingress's own ALB, no public address
-        + LB + 2 * IPV4                # the NLB, public
+        + LB + ALB_LCU + 2 * IPV4      # ALB "edge" (two Ingresses, one ALB), public in 2 AZs
+        + LB + ALB_LCU                 # the internal Ingress's own ALB, no public address
+        + LB + NLB_LCU + 2 * IPV4      # the NLB, public
         + 10 * GP3                     # the claim
-        + 2 * KMS
+        + 2 * KMS + BACKEND_KEYS       # the stack's keys and the state backend's two
+        + USAGE                        # no log group declared: no log lines
     )
     s = e.summary()
     assert s["basis"] == "infrastructure"
-    assert s["monthly"] == pytest.approx(round(by_hand, 2)) == pytest.approx(281.11, abs=0.01)
-    at_max = by_hand + 2 * NODE + 2 * 30 * GP3 + 2 * SPOT + 2 * 20 * GP3
-    assert s["monthlyAtMaxScale"] == pytest.approx(round(at_max, 2))
+    assert s["monthly"] == pytest.approx(round(by_hand, 2)) == pytest.approx(311.27, abs=0.01)
+    # Nothing scales (no HPA), so the bin-packed count at HPA maximum is the same.
+    assert s["monthlyAtMaxScale"] == s["monthly"]
     assert s["unpriced"] == []
 
 
 def test_load_balancers_are_one_alb_per_group_and_one_nlb_per_external_service():
-    names = [i.name for i in estimate("eks", eks_stack(), OPENCOST, 3).infrastructure if i.kind in ("ALB", "NLB")]
+    names = [i.name for i in estimate("eks", eks_stack(), OPENCOST, 3).infrastructure if i.unit == "load balancer"]
     assert names == ["ALB b/admin", "ALB edge", "NLB a/frontend-nlb"]
 
 
-def test_daemonsets_count_once_per_desired_node_of_the_node_groups():
+def test_daemonsets_count_once_per_bin_packed_node_of_the_node_groups():
     stack = eks_stack() + [k8s("DaemonSet", "apps/v1", "agent", "ops", {"template": {"spec": pod("100m", "256Mi")}})]
     rows = {w.requests.name: w.requests for w in estimate("eks", stack, OPENCOST, nodes=99).workloads}
-    assert rows["agent"].replicas == (3, 3)  # 2 on-demand + 1 spot
+    assert rows["agent"].replicas == (3, 3)  # 2 on-demand + 1 spot, as packed
 
 
 def test_the_naive_baseline_and_the_ratio_to_it():
     e = estimate("eks", eks_stack(), OPENCOST, 3)
-    # 3 on-demand t3.medium with eksctl's 80 GB volumes, a NAT gateway and EIP in each of eksctl's
-    # 3 AZs, a public ALB and a public NLB (3 addresses each), the same 10 GB of claims.
-    baseline = CONTROL + 3 * NODE + 3 * 80 * GP3 + 3 * NAT + 3 * IPV4 + 2 * (LB + 3 * IPV4) + 10 * GP3
+    # The same pods on eksctl's defaults: t3.medium as packed (one node holds them, two for the
+    # zone spread), 80 GB volumes and a public IPv4 each, one NAT gateway and its EIP, the same
+    # load balancers (public ones in eksctl's 3 AZs) and claims, the same usage, no logs, no keys.
+    baseline = (
+        CONTROL + 2 * NODE + 2 * 80 * GP3 + 2 * IPV4 + NAT + IPV4
+        + LB + ALB_LCU + 3 * IPV4 + LB + ALB_LCU + LB + NLB_LCU + 3 * IPV4 + 10 * GP3 + USAGE
+    )
     s = e.summary()
-    assert s["baseline"] == pytest.approx(round(baseline, 2)) == pytest.approx(404.59, abs=0.01)
+    assert s["baseline"] == pytest.approx(round(baseline, 2)) == pytest.approx(313.98, abs=0.01)
     assert s["ratioToBaseline"] == pytest.approx(round(s["monthly"] / s["baseline"], 3))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from components.cost.instances import INSTANCE_TYPES
 from stacks.settings import PROJECT, ConfigError, settings_from, validate
 from tools.mockrun import run_program, stack_config
 
@@ -30,8 +31,10 @@ def test_eks_defaults_are_seed_004s():
     assert eks.region == "ap-northeast-2"
     assert eks.kubernetes_version == "1.35"
     assert eks.az_count == 3 and not eks.nat_per_az
-    assert eks.app_nodes.instance_types == ("t3.medium",)
-    assert (eks.app_nodes.min_size, eks.app_nodes.desired_size, eks.app_nodes.max_size) == (1, 3, 4)
+    base, spot = eks.node_groups
+    assert (base.pool, base.capacity_type, base.arch) == ("base", "ON_DEMAND", "amd64")
+    assert (spot.pool, spot.capacity_type) == ("spot", "SPOT") and len(spot.instance_types) >= 3
+    assert base.min_size >= 1
     assert eks.certificate_arn is None and eks.hosted_zone_id == "Z0123456789ABCDEFGHIJ"
 
 
@@ -55,15 +58,25 @@ BAD = [
     (_eks(vpcCidr="10.0.0.1/16"), f'{P}vpcCidr must be a private IPv4 CIDR from /16 to /20, such as 10.0.0.0/16 (got "10.0.0.1/16")'),
     (_eks(availabilityZones="4"), f'{P}availabilityZones must be an integer from 2 to 3 (got "4")'),
     (_eks(natGateways="two"), f'{P}natGateways must be one of single, per-az (got "two")'),
-    (_eks(systemNodes="0"), f'{P}systemNodes must be an integer from 1 to 5 (got "0")'),
-    (_eks(nodeInstanceTypes="t3 medium"), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "t3 medium")'),
-    (_eks(nodeInstanceTypes=""), f'{P}nodeInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "")'),
-    (_eks(nodeCapacityType="spot"), f'{P}nodeCapacityType must be one of ON_DEMAND, SPOT (got "spot")'),
-    (_eks(nodeMinSize="-1"), f'{P}nodeMinSize must be an integer from 0 to 50 (got "-1")'),
-    (_eks(nodeDesiredSize="x"), f'{P}nodeDesiredSize must be an integer (got "x")'),
-    (_eks(nodeMaxSize="51"), f'{P}nodeMaxSize must be an integer from 1 to 50 (got "51")'),
-    (_eks(nodeMinSize="3", nodeDesiredSize="2"), f"{P}nodeDesiredSize must lie between {P}nodeMinSize and {P}nodeMaxSize (got min 3, desired 2, max 4)"),
-    (_eks(nodeDesiredSize="5"), f"{P}nodeDesiredSize must lie between {P}nodeMinSize and {P}nodeMaxSize (got min 1, desired 5, max 4)"),
+    (_eks(baseInstanceTypes="t3 medium"), f'{P}baseInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "t3 medium")'),
+    (_eks(spotInstanceTypes=""), f'{P}spotInstanceTypes must be comma-separated EC2 instance types, such as t3.medium (got "")'),
+    (_eks(baseArch="x86"), f'{P}baseArch must be one of amd64, arm64 (got "x86")'),
+    (_eks(spotMinSize="-1"), f'{P}spotMinSize must be an integer from 0 to 50 (got "-1")'),
+    (_eks(baseDesiredSize="x"), f'{P}baseDesiredSize must be an integer (got "x")'),
+    (_eks(spotMaxSize="51"), f'{P}spotMaxSize must be an integer from 1 to 50 (got "51")'),
+    (_eks(baseMinSize="3", baseDesiredSize="2"), f"{P}baseDesiredSize must lie between {P}baseMinSize and {P}baseMaxSize (got min 3, desired 2, max 4)"),
+    (_eks(spotDesiredSize="7"), f"{P}spotDesiredSize must lie between {P}spotMinSize and {P}spotMaxSize (got min 1, desired 7, max 6)"),
+    (_eks(baseMinSize="0", baseDesiredSize="0"), f"{P}baseMinSize must be at least 1: stateful pods and controllers run only there (got 0)"),
+    (_eks(spotInstanceTypes="m5.large,m6i.large"), f"{P}spotInstanceTypes must be at least 3 different types of the same vCPU and memory, so one reclaimed Spot pool does not empty the group (got m5.large, m6i.large)"),
+    (_eks(spotInstanceTypes="m5.large,m6i.large,m5.xlarge"), f"{P}spotInstanceTypes must be at least 3 different types of the same vCPU and memory, so one reclaimed Spot pool does not empty the group (got m5.large, m6i.large, m5.xlarge)"),
+    (_eks(baseInstanceTypes="t4g.large"), f"{P}baseInstanceTypes must all be {P}baseArch amd64 (got t4g.large (arm64))"),
+    (_eks(baseInstanceTypes="x9.huge"), f"{P}baseInstanceTypes has types without capacity data: x9.huge (known: " + ", ".join(INSTANCE_TYPES) + "; add one to components/cost/instances.py)"),
+    (_eks(spotDiscountPercent="95"), f'{P}spotDiscountPercent must be a decimal number from 0 to 90 (got "95")'),
+    (_eks(costAssumptions="natGb=lots"), f'{P}costAssumptions must be name=number pairs separated by commas, names among natGb, logGb, albLcu, nlbLcu, crossAzGb, ecrGb, hostedZones, dnsQueriesMillions (or empty) (got "natGb=lots")'),
+    (_eks(costAssumptions="trafficGb=1"), f'{P}costAssumptions must be name=number pairs separated by commas, names among natGb, logGb, albLcu, nlbLcu, crossAzGb, ecrGb, hostedZones, dnsQueriesMillions (or empty) (got "trafficGb=1")'),
+    (_eks(nodeMaxSize="4"), f"{P}nodeMaxSize was renamed: set {P}spotMaxSize (and {P}baseMaxSize) instead (README: Node groups)"),
+    (_eks(systemNodes="2"), f"{P}systemNodes was renamed: set {P}baseMinSize/baseDesiredSize/baseMaxSize instead (README: Node groups)"),
+    (_eks(nodeCapacityType="SPOT"), f"{P}nodeCapacityType was renamed: set nothing: {P}base* is on-demand and {P}spot* is Spot instead (README: Node groups)"),
     (_eks(domain=""), f'{P}domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")'),
     (_eks(domain="Team Project"), f'{P}domain must be a lowercase DNS domain such as 2025teamproject.store (or empty) (got "Team Project")'),
     (_eks(hostedZoneId="zone-1"), f'{P}hostedZoneId must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty) (got "zone-1")'),
@@ -98,22 +111,27 @@ def test_a_kube_context_is_refused_on_eks(kubeconfig):
 
 
 def test_good_variants_are_accepted():
-    values = validate(_eks(hostedZoneId="", certificateArn=CERT, nodeInstanceTypes="t3.large,m6i.large", natGateways="per-az",
+    values = validate(_eks(hostedZoneId="", certificateArn=CERT, spotInstanceTypes="t4g.large,m6g.large,m7g.large", spotArch="arm64",
+                           baseArch="arm64", baseInstanceTypes="m7g.large", costAssumptions="natGb=250, logGb=2", spotDiscountPercent="55.5", natGateways="per-az",
                            adminPrincipalArns="arn:aws:iam::111122223333:role/admins,arn:aws:iam::111122223333:user/ops"))
     eks = settings_from(values, "eks").eks
     assert eks.certificate_arn == CERT and eks.hosted_zone_id is None
-    assert eks.app_nodes.instance_types == ("t3.large", "m6i.large")
+    base, spot = eks.node_groups
+    assert spot.instance_types == ("t4g.large", "m6g.large", "m7g.large") and spot.ami_type == "AL2023_ARM_64_STANDARD"
+    assert base.instance_types == ("m7g.large",) and base.arch == "arm64"
+    assert eks.cost.usage["natGb"] == 250 and eks.cost.usage["logGb"] == 2 and eks.cost.usage["albLcu"] == 1
+    assert eks.cost.spot_discount_percent == 55.5
     assert eks.nat_per_az
     assert len(eks.admin_principals) == 2
 
 
 def test_eks_rules_do_not_apply_to_kind_stacks():
-    assert validate({P + "nodeDesiredSize": "9"})["target"] == "kind"
+    assert validate({P + "spotDesiredSize": "9"})["target"] == "kind"
 
 
 def test_bad_eks_config_registers_nothing():
-    config, secrets = stack_config("eks", {P + "nodeMaxSize": "2"})
+    config, secrets = stack_config("eks", {P + "spotMaxSize": "1", P + "spotDesiredSize": "2"})
     for preview in (True, False):
-        with pytest.raises(pulumi.RunError, match="nodeDesiredSize must lie between") as err:
+        with pytest.raises(pulumi.RunError, match="spotDesiredSize must lie between") as err:
             run_program("eks", preview=preview, config=config, secret_keys=secrets)
         assert err.value.registrations == []

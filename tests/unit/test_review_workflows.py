@@ -75,11 +75,15 @@ def test_pull_request_workflow_has_no_privileged_trigger():
     assert doc["jobs"]["offline-diff"].get("permissions") is None
 
 
-def test_charts_are_rendered_with_a_pinned_helm_and_skips_are_said():
+def test_charts_are_rendered_from_a_filled_cache_and_their_tests_cannot_skip():
     doc = load("pull-request.yml")
-    assert step_using(doc, "charts", "Azure/setup-helm")["with"]["version"] == "v4.2.4"
-    script = next(s["run"] for s in steps(doc, "charts") if "tools charts" in s.get("run", ""))
-    assert '"$status" -eq 3' in script and "::warning" in script and 'exit "$status"' in script
+    runs = [s.get("run", "") for s in steps(doc, "charts")]
+    assert not any(s.get("uses", "").startswith("Azure/setup-helm@") for s in steps(doc, "charts"))  # no helm binary
+    fill, render = runs.index("make charts"), runs.index(".venv/bin/python -m tools charts")
+    [test_step] = [s for s in steps(doc, "charts") if "pytest tests/charts" in s.get("run", "")]
+    assert fill < render < steps(doc, "charts").index(test_step)
+    assert test_step["env"] == {"CHARTS_REQUIRED": "true"}
+    assert "chart-cache" in doc["jobs"]["charts"]["env"]["CLOUD_PLATFORM_CHART_CACHE"]
 
 
 def test_offline_diff_uses_no_secrets_uploads_the_comment_and_the_budget_guard_fails_the_check():
