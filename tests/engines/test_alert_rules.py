@@ -194,12 +194,12 @@ def budget_cases(stack: str) -> list[AlertCase]:
     ]
 
 
-# eks ($550, Pulumi.eks.yaml): what OpenCost sees, 730 h a month. Base t3a.medium on-demand
+# eks ($560, Pulumi.eks.yaml): what OpenCost sees, 730 h a month. Base t3a.medium on-demand
 # $0.0468/h; Spot c5/c6i.large at the stated 60 % off $0.096 = $0.0384/h; the EKS fee $0.10/h;
 # the frontend's NLB $0.0225/h; 200 GiB of volumes at $0.000125/GiB-h = $0.025/h:
-#   5 base + 10 Spot: (0.234 + 0.384 + 0.10 + 0.0225 + 0.025) x 730 = 558.815 > 550, printed "558.8";
-#   5 base + 8 Spot (both groups at their maximum): (0.234 + 0.3072 + 0.1475) x 730 = 502.751 < 550: silent.
-EKS_BUDGET = 550
+#   5 base + 11 Spot: (0.234 + 0.4224 + 0.10 + 0.0225 + 0.025) x 730 = 586.847 > 560, printed "586.8";
+#   5 base + 8 Spot (both groups at their maximum): (0.234 + 0.3072 + 0.1475) x 730 = 502.751 < 560: silent.
+EKS_BUDGET = 560
 BASE, SPOT, MANAGEMENT, NLB, PV_GIB_HOUR, PV_GIB = 0.0468, 0.0384, 0.10, 0.0225, 0.000125, 200
 
 
@@ -217,15 +217,15 @@ def priced_cluster(base: int, spot: int) -> list[dict]:
 
 
 def test_the_hand_computed_eks_costs():
-    assert eks_usd(5, 10) == pytest.approx(558.815) and f"{eks_usd(5, 10):.4g}" == "558.8"
+    assert eks_usd(5, 11) == pytest.approx(586.847) and f"{eks_usd(5, 11):.4g}" == "586.8"
     assert eks_usd(5, 8) == pytest.approx(502.751) and eks_usd(5, 8) < EKS_BUDGET
 
 
 def opencost_budget_cases() -> list[AlertCase]:
     return [
-        AlertCase("opencost-budget-fires-at-558.82-usd", "MonthlyCostOverBudget", priced_cluster(5, 10), "40m",
+        AlertCase("opencost-budget-fires-at-586.85-usd", "MonthlyCostOverBudget", priced_cluster(5, 11), "40m",
                   [(FINOPS, {"summary": f"Estimated monthly cost is above the ${EKS_BUDGET} budget",
-                             "description": "The cluster costs about $558.8 per month at the cloud's prices (OpenCost)."})]),
+                             "description": "The cluster costs about $586.8 per month at the cloud's prices (OpenCost)."})]),
         AlertCase("opencost-budget-silent-at-502.75-usd", "MonthlyCostOverBudget", priced_cluster(5, 8), "40m"),
     ]
 
