@@ -4,12 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+comma := ,
+space := $(subst ,, )
 OUT ?= build/$(STACK)
-# A project-local state backend and passphrase: no Pulumi account is needed.
+# The stacks are the Pulumi.<stack>.yaml files; make refuses any other STACK as `tools render` does.
+STACKS := $(sort $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))
+# A cloud stack's S3 backend and KMS secrets provider, saved by `tools bootstrap-backend --save`
+# (git-ignored; exported variables win). `tools backend` stops a cloud stack without them.
+-include .pulumi-backend-$(STACK).mk
+# Otherwise a project-local state backend and passphrase: no Pulumi account is needed.
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(CURDIR)/.pulumi-passphrase
+export PULUMI_SECRETS_PROVIDER
 
-.PHONY: venv test up preview destroy render preflight toolchain clean clean-tools charts
+.PHONY: venv test up preview destroy render preflight toolchain backend check-stack clean clean-tools charts
 
 # kind and the Pulumi CLI: used from PATH at a supported version, otherwise fetched into .bin/
 # and verified against tools/toolchain.json. Standard library only, so it runs before .venv
@@ -72,6 +80,13 @@ else
 preflight: toolchain
 endif
 
+check-stack:
+	@$(if $(filter $(STACK),$(STACKS)),:,echo "make: unknown stack '$(STACK)': expected one of $(subst $(space),$(comma)$(space),$(STACKS)) (STACK=<name> of a Pulumi.<name>.yaml)" >&2; exit 2)
+
+# eks: the S3 backend and KMS secrets provider, or the exact commands that make them.
+backend: check-stack venv
+	$(PY) -m tools backend $(STACK)
+
 .pulumi-state:
 	mkdir -p .pulumi-state
 
@@ -80,21 +95,23 @@ endif
 
 # Stack selection is shared by up, preview and destroy.
 # `run` puts the fetched kind and pulumi (if any) first on PATH, ahead of .venv/bin.
+# A stack created on the S3 backend gets the KMS secrets provider.
 define select_stack
-	$(TOOLCHAIN) run -- pulumi stack select --create $(STACK) --non-interactive >/dev/null
+	$(TOOLCHAIN) run -- pulumi stack select --create $(STACK) --non-interactive $(if $(filter s3://%,$(PULUMI_BACKEND_URL)),--secrets-provider "$$PULUMI_SECRETS_PROVIDER") >/dev/null
 endef
 PULUMI = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(TOOLCHAIN) run -- pulumi
 
-# preflight (tools, before the venv) first, so a missing tool stops make in seconds.
-up: preflight venv .pulumi-state .pulumi-passphrase
+# The stack name first, then preflight (tools, before the venv), so a typo or a missing tool
+# stops make in seconds; then an eks stack's backend.
+up: check-stack preflight venv backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	$(PULUMI) up --stack $(STACK) --yes
 
-preview: preflight venv .pulumi-state .pulumi-passphrase
+preview: check-stack preflight venv backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	$(PULUMI) preview --stack $(STACK) --diff
 
-destroy: preflight venv .pulumi-state .pulumi-passphrase
+destroy: check-stack preflight venv backend .pulumi-state .pulumi-passphrase
 	$(select_stack)
 	$(PULUMI) destroy --stack $(STACK) --yes
 

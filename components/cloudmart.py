@@ -23,7 +23,7 @@ from components.datastores import (
 from components.declare import declare
 from components.manifests import ingress_manifest, metadata, standard_labels
 from components.namespaces import namespace_manifest as owned_namespace
-from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
+from components.netpol import Egress, Rule, allow_manifest, baseline_manifests, egress_manifest, entry_rules, otlp_egress, scrape_rule
 from components.platform import Platform
 from components.profiles import Profile
 from components.quota import NamespacePods, namespace_limits
@@ -214,23 +214,28 @@ def store_clients() -> dict[str, tuple[str, ...]]:
 
 
 def network_policies(platform: Platform) -> list[dict]:
-    """Default deny, then: each service's HTTP port from the ingress controller (and from the
-    platform's external sources where the seed publishes a NodePort, or where a load balancer
-    reaches pods directly); the exporter port from ``monitoring``; each store's port from its
-    clients only."""
+    """Default deny of ingress and egress, and DNS; then, ingress: each service's HTTP port
+    from the ingress controller (and from the platform's external sources where the seed
+    publishes a NodePort, or where a load balancer reaches pods directly); the exporter port
+    from Prometheus's pods only; each store's port from its clients only. Egress: each service
+    to the stores its env names (``store_clients``) and to Jaeger's OTLP ports; the stores
+    open no connection."""
     def labels(name: str) -> dict[str, str]:
         return standard_labels(name, "network-policy", PART_OF, OWNER)
 
-    policies = [default_deny_manifest(NAMESPACE, labels("default-deny-ingress"))]
+    policies = baseline_manifests(NAMESPACE, labels)
     for entry in SERVICES:
         rules = (
-            Rule((METRICS_PORT,), namespaces=(MONITORING_NAMESPACE,)),
+            scrape_rule((METRICS_PORT,)),
             *entry_rules(platform, HTTP_PORT, node_port=entry.node_port is not None),
         )
         policies.append(allow_manifest(entry.name, NAMESPACE, rules, labels(f"{entry.name}-ingress")))
     clients = store_clients()
     for pod, port in STORES.values():
         policies.append(allow_manifest(pod, NAMESPACE, (Rule((port,), pods=clients[pod]),), labels(f"{pod}-ingress")))
+    for entry in SERVICES:
+        stores = tuple(Egress((port,), pods=(pod,)) for pod, port in STORES.values() if entry.name in clients[pod])
+        policies.append(egress_manifest(entry.name, NAMESPACE, (*stores, otlp_egress()), labels(f"{entry.name}-egress")))
     return policies
 
 

@@ -19,7 +19,7 @@ from components.cloudmart import NGINX_IMAGE, NGINX_UID
 from components.declare import declare
 from components.manifests import standard_labels
 from components.namespaces import namespace_manifest as owned_namespace
-from components.netpol import Rule, allow_manifest, default_deny_manifest
+from components.netpol import Rule, allow_manifest, baseline_manifests
 from components.platform import Platform
 from components.quota import NamespacePods, namespace_limits
 from components.specs import Container, Hpa, HttpProbe, Mount, Ownership, Port, Resources, ServicePort, Volume, WorkloadSpec
@@ -104,9 +104,10 @@ def _labels(app: DemoApp, name: str, component: str) -> dict[str, str]:
 
 
 def network_policies(app: DemoApp) -> list[dict]:
-    """Default deny; only seed 002's load test reaches the app it targets. No seed routes
-    other traffic to the demo apps (the HPAs read metrics-server, not the pods)."""
-    policies = [default_deny_manifest(app.namespace, _labels(app, "default-deny-ingress", "network-policy"))]
+    """Default deny of ingress and egress, and DNS; only seed 002's load test reaches the app
+    it targets. No seed routes other traffic to the demo apps (the HPAs read metrics-server,
+    not the pods), and the apps call nothing."""
+    policies = baseline_manifests(app.namespace, lambda n: _labels(app, n, "network-policy"))
     if app.load_tested:
         rules = (Rule((PORT,), labelled=LOAD_TEST_LABELS),)
         policies.append(allow_manifest(app.name, app.namespace, rules, _labels(app, f"{app.name}-ingress", "network-policy")))

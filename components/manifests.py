@@ -14,6 +14,46 @@ from components.specs import Container, Ownership, Volume
 
 MANAGED_BY = "pulumi"
 
+# Where each workload kind keeps its pod template (a Pod is its own template): the one table
+# the policy pack, tools/eks_plan.py and tools/netpol.py read.
+POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+# ... and its PodSpec.
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {kind: (*path, "spec") for kind, path in POD_TEMPLATE_PATHS.items()}
+
+
+def selector_matches(selector: dict | None, labels: dict[str, str]) -> bool:
+    """Whether ``labels`` satisfy a ``metav1.LabelSelector``: ``matchLabels`` and
+    ``matchExpressions`` with In, NotIn, Exists, DoesNotExist, all terms ANDed; an empty
+    selector matches everything. ``None`` (absent) matches nothing here: callers decide what
+    an absent selector means.
+    Ref: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#resources-that-support-set-based-requirements
+    """
+    if selector is None:
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values") or []
+        present = key in labels
+        if op == "In" and not (present and labels[key] in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
 
 def standard_labels(name: str, component: str, part_of: str, owner: Ownership) -> dict[str, str]:
     """The ``app.kubernetes.io/*`` labels plus ``team`` and ``cost-center`` (kube-state-metrics

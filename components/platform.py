@@ -44,6 +44,8 @@ class Platform:
         registry: registry prefix for this project's own images (``docker.io/korgosu``).
         load_balancer_annotations: annotations for Services of type LoadBalancer; where set,
             the frontend gets its own load balancer (eks: an NLB).
+        load_balancer_port: the one port that load balancer serves (eks: 443, TLS terminated
+            by the NLB with the platform's certificate); ``None`` serves the pod's own port.
         cluster_scrapers: whether kube-prometheus-stack scrapes controller-manager,
             scheduler, etcd and kube-proxy (possible on kind with its kubeadm patches,
             not on managed control planes).
@@ -57,6 +59,10 @@ class Platform:
         external_sources: CIDRs from which traffic of the public entry points (NodePorts,
             load balancers targeting pod IPs) arrives at the pods, after kube-proxy's SNAT.
             NetworkPolicies admit them on the public ports only. Empty admits none.
+        node_network: CIDRs of the nodes and the control plane as pods reach them (kubelets,
+            host-network pods, the Kubernetes API after its Service's DNAT, the API server
+            calling webhooks and metrics-server): kind's Docker network, eks's VPC.
+        api_server_ports: the port(s) the Kubernetes API listens on there (kind 6443, EKS 443).
         placement: node pools by label and taint (eks: on-demand ``base`` and tainted
             ``spot``), read through ``components.placement``; ``None`` where every node is
             alike (kind).
@@ -82,13 +88,16 @@ class Platform:
     tls: Tls | None = None
     storage_class: str | None = None
     registry: str = "docker.io/korgosu"
-    load_balancer_annotations: tuple[tuple[str, str], ...] = ()
+    load_balancer_annotations: tuple[tuple[str, Any], ...] = ()
+    load_balancer_port: int | None = None
     cluster_scrapers: bool = False
     kubelet_insecure_tls: bool = False
     cloud_provider: str | None = None
     region: str | None = None
     ingress_namespace: str | None = None
     external_sources: tuple[str, ...] = ()
+    node_network: tuple[str, ...] = ()
+    api_server_ports: tuple[int, ...] = (443,)
     placement: Placement | None = None
     zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
     sli_source: SliSource = "ingress-nginx"

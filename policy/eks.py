@@ -168,3 +168,69 @@ def _chart_conveniences(values: Any) -> Iterator[str]:
             yield f"values {path} is NodePort"
         elif _HOST_PORT_PATH.search(path) and value and not isinstance(value, Mapping) and not is_list(value):
             yield f"values {path} enables a hostPort"
+
+
+EKS_CLUSTER = "eks:index:Cluster"
+ADDON = "aws:eks/addon:Addon"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+MANAGED_NODE_GROUPS = ("eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup")
+
+
+def eks_api_endpoint_closed(args: Any, report: Report) -> None:
+    """On eks the API server's public endpoint is off, or open only to listed CIDRs, none of
+    them the whole internet. pulumi-eks opens it to 0.0.0.0/0 when ``endpointPublicAccess``
+    is unset. Ref: https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html"""
+    only_on_eks(args)
+    for cluster in (r for r in args.resources if r.resource_type == EKS_CLUSTER):
+        props, name = cluster.props, cluster.name
+        if props.get("endpointPublicAccess") is False:
+            continue
+        cidrs = list(props.get("publicAccessCidrs") or [])
+        if not cidrs:
+            report(f"cluster {name}: the public API endpoint is open to 0.0.0.0/0 (set publicAccessCidrs or endpointPublicAccess: false)", cluster.urn)
+        for cidr in cidrs:
+            if str(cidr).endswith("/0"):
+                report(f"cluster {name}: publicAccessCidrs includes {cidr}, the whole internet", cluster.urn)
+
+
+def _network_policy_on(value: Any) -> bool:
+    try:
+        config = json.loads(value) if isinstance(value, str) else (value or {})
+    except ValueError:
+        return False
+    return isinstance(config, Mapping) and str(config.get("enableNetworkPolicy")).lower() == "true"
+
+
+def eks_network_policy_enforcement(args: Any, report: Report) -> None:
+    """On eks the VPC CNI runs its network policy agent (``enableNetworkPolicy: "true"`` in the
+    vpc-cni add-on's configuration), or every NetworkPolicy is accepted and ignored.
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html"""
+    only_on_eks(args)
+    addons = [r for r in args.resources if r.resource_type == ADDON and r.props.get("addonName") == "vpc-cni"]
+    clusters = [r for r in args.resources if r.resource_type == EKS_CLUSTER]
+    by_cluster = any(get(c.props, "vpcCniOptions", "enableNetworkPolicy") is True for c in clusters)
+    if by_cluster or any(_network_policy_on(a.props.get("configurationValues")) for a in addons):
+        return
+    where = addons[0].urn if addons else (clusters[0].urn if clusters else None)
+    report("the VPC CNI does not enforce NetworkPolicies: set enableNetworkPolicy \"true\" in the vpc-cni add-on's configurationValues", where)
+
+
+def eks_imdsv2(args: Any, report: Report) -> None:
+    """On eks every managed node group runs from a launch template that requires IMDSv2 with a
+    hop limit of 1 (pods cannot reach the node's credentials) and encrypts its root volume.
+    Ref: https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#restrict-access-to-the-instance-profile-assigned-to-the-worker-node"""
+    only_on_eks(args)
+    for group in (r for r in args.resources if r.resource_type in MANAGED_NODE_GROUPS):
+        if not group.props.get("launchTemplate"):
+            report(f"node group {group.name} has no launch template (IMDSv2 and volume encryption left to defaults)", group.urn)
+    for template in (r for r in args.resources if r.resource_type == LAUNCH_TEMPLATE):
+        meta = template.props.get("metadataOptions") or {}
+        if meta.get("httpTokens") != "required":
+            report(f"launch template {template.name}: metadataOptions.httpTokens is {meta.get('httpTokens')!r}, expected required", template.urn)
+        hops = meta.get("httpPutResponseHopLimit")
+        if hops != 1:
+            shown = int(hops) if isinstance(hops, float) and hops.is_integer() else hops
+            report(f"launch template {template.name}: metadataOptions.httpPutResponseHopLimit is {shown!r}, expected 1", template.urn)
+        devices = template.props.get("blockDeviceMappings") or []
+        if not devices or not all(str(get(d, "ebs", "encrypted")).lower() == "true" for d in devices):
+            report(f"launch template {template.name}: the root volume is not encrypted (blockDeviceMappings[].ebs.encrypted)", template.urn)

@@ -13,17 +13,10 @@ from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
-# Workload kinds and where each keeps its pod spec.
-_POD_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-WORKLOAD_KINDS = frozenset(_POD_PATHS)
+from components.manifests import POD_SPEC_PATHS, POD_TEMPLATE_PATHS
+
+# Workload kinds and where each keeps its pod spec (one table, in components/manifests.py).
+WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
 # How a validate function reports a violation (pulumi-policy's ReportViolation).
 Report = Callable[..., None]
 HELM_CHART_PREFIX = "kubernetes:helm.sh/"
@@ -56,18 +49,17 @@ def is_chart(type_token: str) -> bool:
 
 def pod_spec(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod spec a workload runs, or None for anything that runs no pods."""
-    path = _POD_PATHS.get(kind_of(type_token) or "")
+    path = POD_SPEC_PATHS.get(kind_of(type_token) or "")
     spec = get(props, *path) if path else None
     return spec if isinstance(spec, Mapping) else None
 
 
 def pod_labels(type_token: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
     """Labels of the pods a workload creates (a Pod's own labels)."""
-    path = _POD_PATHS.get(kind_of(type_token) or "")
-    if not path:
+    path = POD_TEMPLATE_PATHS.get(kind_of(type_token) or "")
+    if path is None:
         return {}
-    meta_path = ("metadata",) if path == ("spec",) else (*path[:-1], "metadata")
-    return get(props, *meta_path, "labels", default={}) or {}
+    return get(props, *path, "metadata", "labels", default={}) or {}
 
 
 def containers(pod: Mapping[str, Any], init: bool = True) -> Iterator[Mapping[str, Any]]:

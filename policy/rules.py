@@ -87,6 +87,27 @@ POLICIES: tuple = (
         validate=stack.namespace_lockdown,
         enforcement_level=MANDATORY,
     ),
+    StackValidationPolicy(
+        name="default-deny-egress",
+        description="Every namespace the program declares denies egress by default; pods reach only what their policies name.",
+        validate=stack.default_deny_egress,
+        enforcement_level=MANDATORY,
+    ),
+    _eks(
+        "eks-api-endpoint-closed",
+        "On eks, the API server's public endpoint is off or open only to listed CIDRs, never 0.0.0.0/0.",
+        eks.eks_api_endpoint_closed,
+    ),
+    _eks(
+        "eks-network-policy-enforcement",
+        "On eks, the VPC CNI add-on runs its network policy agent (enableNetworkPolicy), so NetworkPolicies hold.",
+        eks.eks_network_policy_enforcement,
+    ),
+    _eks(
+        "eks-imdsv2",
+        "On eks, node groups use launch templates requiring IMDSv2 with hop limit 1 and an encrypted root volume.",
+        eks.eks_imdsv2,
+    ),
     _eks("eks-pinned-images", "On eks, no image is tagless or tagged latest.", eks.eks_pinned_images),
     _eks(
         "eks-encrypted-retained-storage",

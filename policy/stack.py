@@ -23,7 +23,7 @@ from policy.objects import (
     pod_labels,
     pod_spec,
 )
-from tools.netpol import matches as selector_matches
+from components.manifests import selector_matches
 
 EKS_CLUSTER_TYPES = frozenset({"eks:index:Cluster", "aws:eks/cluster:Cluster"})
 # Ref: https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces
@@ -96,3 +96,18 @@ def namespace_lockdown(args: Any, report: Report) -> None:
             selected = pod_labels(workload.resource_type, workload.props)
             if not any(selector_matches(get(p.props, "spec", "podSelector"), selected) for p in policies):
                 report(f"{name}/{name_of(workload.props, workload.name)}: no NetworkPolicy selects its pods", workload.urn)
+
+
+def default_deny_egress(args: Any, report: Report) -> None:
+    """Every Namespace the program declares has a NetworkPolicy selecting all its pods that
+    governs egress and allows nothing: pods reach only what their own egress policies name
+    (DNS, their stores), never the internet, the Kubernetes API or the metadata service."""
+    denies: set[str] = set()
+    for p in of_kind(args, "NetworkPolicy"):
+        spec = get(p.props, "spec", default={}) or {}
+        if spec.get("podSelector") in (None, {}) and "Egress" in (spec.get("policyTypes") or []) and not spec.get("egress"):
+            denies.add(namespace_of(p.props))
+    for ns in of_kind(args, "Namespace"):
+        name = name_of(ns.props, ns.name)
+        if name not in denies:
+            report(f"namespace {name} has no default-deny egress NetworkPolicy (podSelector {{}}, policyTypes [Egress], no rules)", ns.urn)

@@ -14,6 +14,7 @@ from components.observability.monitors import PodScrape
 from components.observability.stack import ObservabilityArgs, ObservabilityStack
 from components.platform import Platform
 from components.trip_currency import TripCurrency, TripCurrencyArgs
+from components.trip_currency import catalog as trip_catalog
 from stacks.settings import Settings
 
 
@@ -37,15 +38,38 @@ class Apps:
     trip: TripCurrency
 
 
+def scrape_targets(settings: Settings, extra: tuple[tuple[str, tuple[int, ...]], ...] = ()) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """(namespace, metrics ports) of every application pod Prometheus scrapes, from the
+    workloads' own scrape targets (CloudMart's exporter sidecars, Trip's APIs), plus ``extra``
+    (the stack's own, such as kind's ingress-nginx controller)."""
+    shop = tuple(sorted({s.scrape.port for s in cloudmart.cloudmart_services() if s.scrape}))
+    trip = (trip_catalog.namespace_name(settings.profile.trip), (trip_catalog.API_PORT,))
+    return ((cloudmart.NAMESPACE, shop), trip, *extra)
+
+
+def otlp_clients(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(namespace, pod) of the applications that send traces to Jaeger: CloudMart's services
+    and Trip's APIs (the pods whose egress policies name Jaeger's OTLP ports)."""
+    trip_ns = trip_catalog.namespace_name(settings.profile.trip)
+    return (
+        *((cloudmart.NAMESPACE, e.name) for e in cloudmart.SERVICES),
+        *((trip_ns, a.name) for a in trip_catalog.APIS),
+    )
+
+
 def deploy_apps(
     settings: Settings,
     platform: Platform,
     scrape: tuple[PodScrape, ...],
     opts: pulumi.ResourceOptions,
     controller: tuple[pulumi.Resource, ...],
+    ui_published: bool | None = None,
+    extra_scrape_targets: tuple[tuple[str, tuple[int, ...]], ...] = (),
 ) -> Apps:
     """Declare the apps; ``controller`` is what Ingresses and load-balancer Services wait for
-    (and what outlives them on destroy)."""
+    (and what outlives them on destroy). ``ui_published``: Grafana and the Jaeger UI are
+    reached from the platform's external sources (default: where the platform publishes
+    node ports)."""
     shop = CloudMart("cloudmart", CloudMartArgs(settings.profile, platform, ingress_depends_on=controller), opts=opts)
     obs = ObservabilityStack(
         "observability",
@@ -56,6 +80,9 @@ def deploy_apps(
             alerting=settings.alerting,
             features=settings.features,
             scrape=scrape,
+            scrape_targets=scrape_targets(settings, extra_scrape_targets),
+            otlp_clients=otlp_clients(settings),
+            ui_published=platform.node_ports if ui_published is None else ui_published,
         ),
         opts=opts,
     )

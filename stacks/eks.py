@@ -9,6 +9,9 @@ the controller's release: created after it, deleted before it.
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
@@ -22,14 +25,20 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.registry import Registry, RegistryArgs
 from components.aws.routes import Route, route_ingress
 from components.aws.specs import (
+    ALB_LOG_EXPIRY_DAYS,
+    ALB_LOG_PREFIX,
     ALB_WEBHOOK_SERVICE,
     BASE_POOL,
+    ELB_LOG_ACCOUNTS,
+    NLB_TLS_PORT,
     POOL_LABEL,
     SPOT_POOL,
     SPOT_TAINT,
     STORAGE_CLASS,
     WebhookTlsValues,
+    admin_alb_annotations,
     alb_annotations,
+    alb_logs_bucket_name,
     alb_controller_values,
     autoscaler_values,
     ecr_registry,
@@ -70,17 +79,22 @@ ADDON_LABELS = owner_labels(Ownership(team="platform", cost_center="CC-2000"), "
 EKS_PLACEMENT = Placement(pool_label=POOL_LABEL, base_pool=BASE_POOL, spot_pool=SPOT_POOL, spot_taint=SPOT_TAINT)
 
 
-def hosts(domain: str) -> dict[str, str]:
-    """The names the shared ALB serves: Trip Currency (and CloudMart under ``/cloudmart/``, its
-    own Ingress) on the domain itself (seed 004), Grafana and the Jaeger UI on subdomains."""
-    return {"trip": domain, "grafana": f"grafana.{domain}", "jaeger": f"jaeger.{domain}"}
+def hosts(domain: str, admin: bool) -> dict[str, str]:
+    """The names the ALBs serve: Trip Currency (and CloudMart under ``/cloudmart/``, its own
+    Ingress) on the domain itself (seed 004); with an admin ALB (``admin``), Grafana and the
+    Jaeger UI on subdomains. The certificate covers exactly these names."""
+    names = {"trip": domain}
+    if admin:
+        names.update({"grafana": f"grafana.{domain}", "jaeger": f"jaeger.{domain}"})
+    return names
 
 
-def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str]) -> Platform:
-    """EKS platform data: ALB ingress with the ACM certificate, ClusterIP Services (no
-    NodePorts), the gp3-encrypted class, ECR, an NLB for the frontend, no control-plane
-    scrapers (the control plane is managed), verified kubelet TLS, the base/Spot node pools
-    and a hard zone spread (every EKS node carries ``topology.kubernetes.io/zone``).
+def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[str], logs_bucket: str) -> Platform:
+    """EKS platform data: ALB ingress with the ACM certificate (its access logs to
+    ``logs_bucket``), ClusterIP Services (no NodePorts), the gp3-encrypted class, ECR, an NLB
+    for the frontend serving TLS on 443 only, no control-plane scrapers (the control plane is
+    managed), verified kubelet TLS, the base/Spot node pools and a hard zone spread (every EKS
+    node carries ``topology.kubernetes.io/zone``).
 
     No in-cluster ingress controller proxies the traffic: the ALB and the NLB target pod IPs
     from their interfaces in the public subnets, so those subnets are the external sources
@@ -90,18 +104,21 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         name="eks",
         exposure="ClusterIP",
         ingress_class="alb",
-        ingress_annotations=tuple(alb_annotations(certificate_arn).items()),
+        ingress_annotations=tuple(alb_annotations(certificate_arn, logs_bucket).items()),
         ingress_host=eks.domain,
         tls=Tls(hosts=(eks.domain,)),
         storage_class=STORAGE_CLASS,
         registry=ecr_registry(account, eks.region),
-        load_balancer_annotations=tuple(nlb_annotations().items()),
+        load_balancer_annotations=tuple(nlb_annotations(certificate_arn).items()),
+        load_balancer_port=NLB_TLS_PORT,
         cluster_scrapers=False,
         kubelet_insecure_tls=False,
         cloud_provider="aws",
         region=eks.region,
         ingress_namespace=None,
         external_sources=public,
+        node_network=(eks.vpc_cidr,),
+        api_server_ports=(443,),
         placement=EKS_PLACEMENT,
         zone_spread="DoNotSchedule",
         sli_source="alb",
@@ -127,14 +144,16 @@ def spot_price(eks: EksSettings) -> tuple[float, int, float] | None:
     return None
 
 
-def kms_key(role: str, description: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
+def kms_key(role: str, description: str, opts: pulumi.ResourceOptions, policy: dict | None = None) -> aws.kms.Key:
     """A customer-managed key: protected (``pulumi destroy`` refuses it), rotated yearly, and
-    a deletion window before AWS deletes it for good."""
+    a deletion window before AWS deletes it for good. ``policy`` replaces the default key
+    policy (the account administers the key) where a service must use it."""
     key = aws.kms.Key(
         f"{role}-key",
         description=description,
         deletion_window_in_days=KMS_DELETION_WINDOW_DAYS,
         enable_key_rotation=True,
+        policy=None if policy is None else json.dumps(policy),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True)),
     )
     aws.kms.Alias(f"{role}-key-alias", name=f"alias/cloud-platform-{role}", target_key_id=key.key_id, opts=opts)
@@ -150,15 +169,18 @@ def addon_version(name: str, eks: EksSettings, provider: aws.Provider) -> pulumi
     ).version
 
 
-def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, tags: dict[str, str]):
+def build_cluster(settings: Settings, eks: EksSettings, account: str, provider: aws.Provider, tags: dict[str, str]):
     """KMS keys, network and the cluster; returns (cluster, network, data key)."""
     on_aws = pulumi.ResourceOptions(provider=provider)
     secrets_key = kms_key("eks-secrets", "Envelope encryption of the EKS cluster's Kubernetes Secrets", on_aws)
     data_key = kms_key("data", "EBS volumes and ECR images of the platform", on_aws)
+    logs_key = kms_key(
+        "logs", "CloudWatch log groups of the platform (control plane, VPC flow logs)", on_aws, iam.logs_key_policy(account, eks.region)
+    )
     zones = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=provider)).names
     network = Network(
         "network",
-        NetworkArgs(settings.cluster_name, eks.vpc_cidr, tuple(zones[: eks.az_count]), eks.nat_per_az, tags),
+        NetworkArgs(settings.cluster_name, eks.vpc_cidr, tuple(zones[: eks.az_count]), eks.nat_per_az, tags, logs_key.arn),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     cluster = EksCluster(
@@ -170,10 +192,12 @@ def build_cluster(settings: Settings, eks: EksSettings, provider: aws.Provider, 
             public_subnet_ids=network.public_subnet_ids,
             private_subnet_ids=network.private_subnet_ids,
             secrets_key_arn=secrets_key.arn,
+            logs_key_arn=logs_key.arn,
             node_groups=eks.node_groups,
             addon_versions={a: addon_version(a, eks, provider) for a in CLUSTER_ADDONS},
             admin_principals=eks.admin_principals,
             viewer_principals=eks.viewer_principals,
+            api_public_cidrs=eks.api_public_cidrs,
             tags=tags,
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
@@ -216,10 +240,12 @@ def storage(settings: Settings, eks: EksSettings, cluster: EksCluster, data_key,
     )
 
 
-def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, network: Network, provider, k8s_provider, tags):
-    """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role."""
+def controllers(settings: Settings, eks: EksSettings, cluster: EksCluster, network: Network, provider, k8s_provider, tags, logs_policy=None):
+    """The AWS Load Balancer Controller and the Cluster Autoscaler, each with its IRSA role.
+    The controller waits for the access-log bucket's policy (``logs_policy``): every ALB
+    writes its logs from creation, and every Ingress waits for the controller."""
     alb_role = irsa("alb-controller", iam.ALB_CONTROLLER, cluster, provider, iam.alb_controller_policy(), tags)
-    after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster])
+    after_nodes = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[cluster, *([logs_policy] if logs_policy else [])])
     # The release name is the chart's fullname, which its certificate names.
     webhook = WebhookTls(
         "aws-load-balancer-controller-webhook",
@@ -288,16 +314,69 @@ def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluste
     )
 
 
-def public_routes(names: dict[str, str], platform: Platform, apps: Apps, alb, k8s_provider) -> None:
-    """Grafana and the Jaeger UI behind the same ALB group as Trip Currency and CloudMart
-    (whose components declare their own Ingresses from the platform data)."""
+def alb_logs_bucket(name: str, region: str, account: str, provider, tags) -> aws.s3.BucketPolicy:
+    """The ALBs' access-log bucket: SSE-S3 (the only encryption ELB log delivery supports),
+    no public access, objects expire after ``ALB_LOG_EXPIRY_DAYS``, and the policy that lets
+    the Region's Elastic Load Balancing account write under ``<prefix>/AWSLogs/<account>/``.
+    Ref: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"""
+    on_aws = pulumi.ResourceOptions(provider=provider)
+    bucket = aws.s3.Bucket("alb-logs", bucket=name, force_destroy=False, tags=tags, opts=on_aws)
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        "alb-logs-encryption",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"
+                )
+            )
+        ],
+        opts=on_aws,
+    )
+    aws.s3.BucketPublicAccessBlock(
+        "alb-logs-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=on_aws,
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        "alb-logs-expiry",
+        bucket=bucket.id,
+        rules=[
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-access-logs",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=f"{ALB_LOG_PREFIX}/"),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=ALB_LOG_EXPIRY_DAYS),
+            )
+        ],
+        opts=on_aws,
+    )
+    return aws.s3.BucketPolicy(
+        "alb-logs-policy",
+        bucket=bucket.id,
+        policy=json.dumps(iam.alb_logs_bucket_policy(name, ALB_LOG_PREFIX, account, ELB_LOG_ACCOUNTS[region])),
+        opts=on_aws,
+    )
+
+
+def public_routes(names: dict[str, str], platform: Platform, eks: EksSettings, apps: Apps, alb, k8s_provider) -> None:
+    """Grafana and the Jaeger UI: never on the public ALB. With ``adminCidrs`` they get their
+    own ALB group (``admin_alb_annotations``) admitting only those ranges; without, no Ingress
+    at all, and ``kubectl port-forward`` reaches them (the README says how)."""
+    if not eks.admin_cidrs:
+        return
+    admin = replace(platform, ingress_annotations=tuple(admin_alb_annotations(dict(platform.ingress_annotations), eks.admin_cidrs).items()))
     owner, part_of = obs_ownership.OWNER, obs_ownership.PART_OF
     routes = (
         Route("grafana", MONITORING, names["grafana"], (("/", GRAFANA_SERVICE, 80),), "/api/health", owner, part_of),
         Route("jaeger-ui", TRACING, names["jaeger"], (("/", "jaeger-ui", addons.JAEGER_UI_PORT),), "/", owner, part_of),
     )
     for route in routes:
-        spec = route_ingress(route, platform)
+        spec = route_ingress(route, admin)
         k8s.networking.v1.Ingress(
             f"{route.name}-ingress",
             metadata=spec["metadata"],
@@ -313,13 +392,13 @@ def build(settings: Settings) -> dict[str, object]:
     tags = {"project": "cloud-platform", "cluster": settings.cluster_name, "managed-by": "pulumi"}
     provider = aws.Provider("aws", region=eks.region, default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
     account = aws.get_caller_identity(opts=pulumi.InvokeOptions(provider=provider)).account_id
-    cluster, network, data_key = build_cluster(settings, eks, provider, tags)
+    cluster, network, data_key = build_cluster(settings, eks, account, provider, tags)
     registry = Registry(
         "ecr",
         RegistryArgs(built_images(), data_key.arn, eks.ecr_keep_images, tags),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    names = hosts(eks.domain)
+    names = hosts(eks.domain, bool(eks.admin_cidrs))
     cert = Certificate(
         "tls",
         CertificateArgs(tuple(names.values()), eks.hosted_zone_id, eks.certificate_arn, tags),
@@ -327,11 +406,13 @@ def build(settings: Settings) -> dict[str, object]:
     )
     k8s_provider = k8s.Provider("eks-provider", kubeconfig=cluster.kubeconfig, opts=pulumi.ResourceOptions(depends_on=[cluster]))
     storage_class = storage(settings, eks, cluster, data_key, provider, k8s_provider, tags)
-    alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags)
-    platform = eks_platform(eks, account, cert.arn)
+    logs_bucket = alb_logs_bucket_name(settings.cluster_name, account, eks.region)
+    logs_policy = alb_logs_bucket(logs_bucket, eks.region, account, provider, tags)
+    alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags, logs_policy)
+    platform = eks_platform(eks, account, cert.arn, logs_bucket)
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
-    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,))
-    public_routes(names, platform, apps, alb, k8s_provider)
+    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs))
+    public_routes(names, platform, eks, apps, alb, k8s_provider)
     cloudwatch_exporter(settings, eks, cluster, apps, provider, k8s_provider, tags)
     public_dns(settings, eks, cluster, provider, k8s_provider, tags)
     urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}

@@ -7,6 +7,8 @@ The keys themselves are declared with the others in ``stacks/settings.py`` (``KE
 
 from __future__ import annotations
 
+import difflib
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -118,10 +120,46 @@ def check_principals(v: str) -> str | None:
     return None if ok else "comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty)"
 
 
+@functools.cache
+def ec2_instance_types() -> frozenset[str]:
+    """Every instance type EC2's API accepts: the ``InstanceType`` enumeration of the EC2 service
+    model that botocore ships (pinned through boto3 in requirements.txt), read offline."""
+    import botocore.session  # the service model only: no client, no credentials, no network
+
+    model = botocore.session.get_session().get_service_model("ec2")
+    return frozenset(model.shape_for("InstanceType").enum)
+
+
 def check_instance_types(v: str) -> str | None:
+    """For any key holding comma-separated instance types: each must be an EC2 instance type,
+    or a node group would fail at AWS after the VPC, NAT gateway and cluster exist (and the
+    cost estimate would price it at nothing)."""
     types = _csv(v)
-    ok = bool(types) and all(_INSTANCE_TYPE.fullmatch(t) for t in types)
-    return None if ok else "comma-separated EC2 instance types, such as t3.medium"
+    known = ec2_instance_types()
+    unknown = [t for t in types if t not in known]
+    if types and not unknown:
+        return None
+    form = "comma-separated EC2 instance types, such as t3.medium"
+    if not unknown or not all(_INSTANCE_TYPE.fullmatch(t) for t in unknown):
+        return form
+    near = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"{form} ({unknown[0]} is not an EC2 instance type{hint})"
+
+
+def check_public_cidrs(v: str) -> str | None:
+    """Comma-separated IPv4 CIDRs, none of them the whole internet: the API server's public
+    endpoint (``apiPublicAccessCidrs``) and the admin UIs (``adminCidrs``) must never be
+    open to 0.0.0.0/0. Empty is accepted (closed)."""
+    form = "comma-separated IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0 (or empty)"
+    for part in _csv(v):
+        try:
+            net = ipaddress.IPv4Network(part, strict=True)
+        except ValueError:
+            return form
+        if net.prefixlen == 0:
+            return form
+    return None
 
 
 def cross_key_problems(values: Mapping[str, Any], reported: set[str]) -> list[str]:
@@ -199,6 +237,13 @@ class EksSettings:
     admin_principals: tuple[str, ...]
     viewer_principals: tuple[str, ...]
     ecr_keep_images: int
+    api_public_cidrs: tuple[str, ...] = ()
+    admin_cidrs: tuple[str, ...] = ()
+
+    @property
+    def api_public(self) -> bool:
+        """The API server has a public endpoint only when CIDRs are listed; else private only."""
+        return bool(self.api_public_cidrs)
 
 
 def eks_settings(values: Mapping[str, Any]) -> EksSettings:
@@ -227,5 +272,7 @@ def eks_settings(values: Mapping[str, Any]) -> EksSettings:
         admin_principals=_csv(values["adminPrincipalArns"]),
         viewer_principals=_csv(values["viewerPrincipalArns"]),
         ecr_keep_images=values["ecrKeepImages"],
+        api_public_cidrs=_csv(values["apiPublicAccessCidrs"]),
+        admin_cidrs=_csv(values["adminCidrs"]),
     )
 

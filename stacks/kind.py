@@ -15,12 +15,16 @@ import yaml
 from components import cloudmart
 from components.charts import INGRESS_NGINX, helm_release
 from components.declare import declare
-from components.manifests import owner_labels
+from components.manifests import owner_labels, standard_labels
+from components.netpol import Egress, Rule, allow_manifest, baseline_manifests, egress_manifest, scrape_rule
+from components.observability.network import api_server
 from components.namespaces import namespace_manifest
 from components.observability import stack as observability
 from components.observability.monitors import PodScrape
 from components.platform import Platform
 from components.specs import Ownership, Resources
+from components.trip_currency import catalog as trip_catalog
+from components.trip_currency.network import ingress_paths as trip_ingress_paths
 from stacks.apps import app_outputs, cloudmart_scrape, deploy_apps
 from stacks.settings import Settings
 
@@ -39,6 +43,10 @@ INGRESS_OWNER, INGRESS_PART_OF = Ownership(team="platform", cost_center="CC-2000
 # Ref: https://docs.docker.com/reference/cli/dockerd/#default-address-pools
 # Ref: https://kubernetes.io/docs/tutorials/services/source-ip/#source-ip-for-services-with-typenodeport
 KIND_NODE_SOURCES = ("172.16.0.0/12", "192.168.0.0/16")
+# kubeadm's API server port on kind's control-plane node (the kubernetes Service's endpoint).
+KIND_API_SERVER_PORT = 6443
+# ingress-nginx's controller metrics port (the chart's ``metrics`` container port).
+INGRESS_METRICS_PORT = 10254
 
 # kubeadm binds controller-manager, scheduler, etcd metrics and kube-proxy metrics to
 # localhost by default; these patches open them to Prometheus inside the cluster (only the
@@ -161,6 +169,8 @@ def kind_platform(settings: Settings) -> Platform:
         kubelet_insecure_tls=True,
         ingress_namespace=INGRESS_NAMESPACE,
         external_sources=KIND_NODE_SOURCES,
+        node_network=KIND_NODE_SOURCES,
+        api_server_ports=(KIND_API_SERVER_PORT,),
     )
 
 
@@ -184,6 +194,33 @@ def cluster_provider(settings: Settings) -> tuple[k8s.Provider, pulumi.Output[st
     return provider, kubeconfig
 
 
+# The controller's pods (the chart's selector labels) and its hostPorts.
+INGRESS_CONTROLLER = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+INGRESS_HOST_PORTS = (80, 443)
+
+
+def ingress_nginx_policies(settings: Settings, platform: Platform) -> list[dict]:
+    """``ingress-nginx``'s NetworkPolicies: the baseline (deny both ways, DNS); the controller
+    accepts its hostPorts from the node addresses (localhost arrives through Docker's gateway)
+    and Prometheus's scrape on the metrics port; it reaches the Kubernetes API and exactly the
+    backends of the Ingresses it serves (CloudMart's services, Trip's APIs and frontend), on
+    their pods' ports."""
+    def labels(name: str) -> dict[str, str]:
+        return standard_labels(name, "network-policy", INGRESS_PART_OF, INGRESS_OWNER)
+
+    trip_ns = trip_catalog.namespace_name(settings.profile.trip)
+    backends = (
+        Egress((cloudmart.HTTP_PORT,), remote=tuple((cloudmart.NAMESPACE, e.name) for e in cloudmart.SERVICES)),
+        *(Egress((port,), remote=((trip_ns, service),)) for _, service, port in trip_ingress_paths()),
+    )
+    ingress = (Rule(INGRESS_HOST_PORTS, cidrs=platform.external_sources), scrape_rule((INGRESS_METRICS_PORT,)))
+    return [
+        *baseline_manifests(INGRESS_NAMESPACE, labels),
+        allow_manifest("ingress-nginx", INGRESS_NAMESPACE, ingress, labels("ingress-nginx-ingress"), selector=INGRESS_CONTROLLER),
+        egress_manifest("ingress-nginx", INGRESS_NAMESPACE, (*backends, api_server(platform)), labels("ingress-nginx-egress"), selector=INGRESS_CONTROLLER),
+    ]
+
+
 def build(settings: Settings) -> dict[str, object]:
     """Declare the kind stack; return its outputs."""
     provider, kubeconfig = cluster_provider(settings)
@@ -195,6 +232,8 @@ def build(settings: Settings) -> dict[str, object]:
         namespace_manifest(INGRESS_NAMESPACE, INGRESS_OWNER, INGRESS_PART_OF, "privileged"),
         on_cluster,
     )
+    for policy in ingress_nginx_policies(settings, platform):
+        declare(f"ingress-nginx-{policy['metadata']['name']}", policy, pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]))
     ingress = helm_release(
         "ingress-nginx",
         INGRESS_NGINX,
@@ -203,7 +242,10 @@ def build(settings: Settings) -> dict[str, object]:
         pulumi.ResourceOptions(provider=provider, depends_on=[ingress_ns]),
         labels=owner_labels(INGRESS_OWNER, INGRESS_PART_OF),
     )
-    apps = deploy_apps(settings, platform, scrape_targets(), on_cluster, controller=(ingress,))
+    apps = deploy_apps(
+        settings, platform, scrape_targets(), on_cluster, controller=(ingress,),
+        extra_scrape_targets=((INGRESS_NAMESPACE, (INGRESS_METRICS_PORT,)),),
+    )
     outputs: dict[str, object] = {
         "clusterName": settings.cluster_name if settings.creates_cluster else settings.kube_context,
         **app_outputs(settings, apps, {**cloudmart.urls(platform), **apps.obs.urls}),

@@ -23,6 +23,17 @@ from tools.render import Rendered, collect  # noqa: E402
 
 STACKS = stack_names()
 
+# Alert credentials as a user sets them: `pulumi config set --secret` (a secure entry in the
+# stack file) for the webhook and the SMTP password. Shared by the modules that run stacks
+# with them, so each stack runs once with them (tools/mockrun.py caches identical runs).
+SLACK_SETTINGS = {"cloud-platform:alertSlackWebhookUrl": {"secure": "v1:ciphertext"}}
+EMAIL_SETTINGS = {
+    "cloud-platform:alertEmailTo": "ops@example.com",
+    "cloud-platform:alertEmailFrom": "alerts@example.com",
+    "cloud-platform:alertSmtpSmarthost": "smtp.example.com:587",
+    "cloud-platform:alertSmtpPassword": {"secure": "v1:ciphertext"},
+}
+
 
 def target_of(stack: str) -> str:
     """The stack file's target (``kind`` when it sets none, Pulumi.yaml's default)."""

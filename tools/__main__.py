@@ -10,7 +10,9 @@ Commands:
   charts cache [--from-git DIR]
                              fill the chart cache from the chart repositories, or from git clones
   preflight eks              check AWS credentials, ECR images, certificate and EIP quota before ``pulumi up -s eks``
-  bootstrap-backend          create (idempotently) the S3 state bucket and KMS keys for the eks stack
+  bootstrap-backend [--save] create (idempotently) the S3 state bucket and KMS keys for the eks stack;
+                             --save writes them to .pulumi-backend-<stack>.mk for make
+  backend <stack>            check the stack's Pulumi backend: S3 and KMS for a cloud stack (exit 2 with the fix)
   cost <stack> [--format F]  monthly cost estimate (table, json, markdown, or readme: the README block)
   diff --base REF [--stack S ...] [--format text|markdown]
                              manifest and cost diff against a git ref; exits 1 on the budget guard
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     preflight_parser.add_argument("target", nargs="?", choices=("kind", "eks"), default="kind", help="kind (default): docker, kind, pulumi; eks: the AWS account")
     preflight_eks.add_arguments(preflight_parser)
     bootstrap_backend.add_arguments(sub.add_parser("bootstrap-backend", help="create the S3 state backend and KMS keys (idempotent)"))
+    backend = sub.add_parser("backend", help="check that the stack's Pulumi backend and secrets provider suit its target")
+    backend.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     cost = sub.add_parser("cost", help="monthly cost estimate of a stack, offline")
     cost.add_argument("stack", help="stack name, as in Pulumi.<stack>.yaml")
     cost.add_argument("--format", choices=("table", "json", "markdown", "readme"), default="table")
@@ -70,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         return bootstrap_backend.run(args)
     if args.command == "drift":
         return drift.run(args)
+    if args.command == "backend":
+        from tools import stackenv
+
+        return stackenv.main(args.stack, os.environ)
 
     from tools.mockrun import stack_names
 
@@ -113,9 +122,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[
     if args.command == "cost":
         sys.stdout.write(_cost_text(args.stack, args.format))
         return 0
+    from tools.render import OutDirRefused
     from tools.render import render as render_stack
 
-    report = render_stack(args.stack, args.out)
+    try:
+        report = render_stack(args.stack, args.out)
+    except OutDirRefused as err:
+        print(err, file=sys.stderr)
+        return 2
     print(json.dumps({"out": str(args.out), "total": report["total"], "resourceCount": report["resourceCount"]}, indent=2))
     return 0
 
@@ -128,12 +142,16 @@ def _cost_text(stack: str, fmt: str) -> str:
 
 
 def _diff(parser: argparse.ArgumentParser, args: argparse.Namespace, known: list[str]) -> int:
-    from tools.diff import format_markdown, format_text, run_diff
+    from tools.diff import BaseRefError, format_markdown, format_text, run_diff
 
     unknown = [s for s in args.stacks or [] if s not in known]
     if unknown:
         parser.error(f"unknown stack {unknown[0]!r}: expected one of {', '.join(known)}")
-    diffs = run_diff(args.base, args.stacks)
+    try:
+        diffs = run_diff(args.base, args.stacks)
+    except BaseRefError as err:  # a bad ref is a usage error (2), never a budget breach (1)
+        print(err, file=sys.stderr)
+        return 2
     sys.stdout.write((format_markdown if args.format == "markdown" else format_text)(diffs, args.base))
     problems = [p for d in diffs for p in d.problems]
     for problem in problems:

@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from tools import stackenv
 from tools.awsenv import DEFAULT_REGION, AwsSetupError, Caller, error_code, session, whoami
 
 STATE_KEY_ALIAS = "alias/cloud-platform-state"
@@ -59,15 +60,23 @@ def default_bucket(account: str, region: str) -> str:
     return f"pulumi-state-{account}-{region}"
 
 
+def backend_url(names: BackendNames) -> str:
+    return f"s3://{names.bucket}?region={names.region}&awssdk=v2"
+
+
+def secrets_provider(names: BackendNames) -> str:
+    return f"awskms://{names.secrets_key_alias}?region={names.region}"
+
+
 def login_lines(names: BackendNames, stack: str) -> list[str]:
     """The commands to point Pulumi at this backend and key.
 
     Ref: https://www.pulumi.com/docs/iac/guides/basics/using-a-diy-backend/ (s3://…?region=…&awssdk=v2)
     Ref: https://www.pulumi.com/docs/iac/cli/commands/pulumi_stack_init/ (awskms://alias/…?region=…)
     """
-    provider = f"awskms://{names.secrets_key_alias}?region={names.region}"
+    provider = secrets_provider(names)
     return [
-        f"pulumi login 's3://{names.bucket}?region={names.region}&awssdk=v2'",
+        f"pulumi login '{backend_url(names)}'",
         f"pulumi stack init {stack} --secrets-provider '{provider}'",
         f"# a stack that already exists: pulumi stack change-secrets-provider -s {stack} '{provider}'",
     ]
@@ -205,6 +214,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secrets-key-alias", default=SECRETS_KEY_ALIAS, help=f"KMS alias of the secrets provider key (default {SECRETS_KEY_ALIAS})")
     parser.add_argument("--stack", default="eks", help="stack name used in the printed commands (default eks)")
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    parser.add_argument(
+        "--save", action="store_true",
+        help="also write the backend URL and secrets provider to .pulumi-backend-<stack>.mk (git-ignored), which make reads",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -229,4 +242,8 @@ def run(args: argparse.Namespace) -> int:
     print("Use it with:")
     for line in login_lines(names, args.stack):
         print(f"  {line}")
+    if args.save:
+        backend = stackenv.Backend(backend_url(names), secrets_provider(names))
+        path = stackenv.write_backend_file(args.stack, backend, stackenv.ROOT_DIR)
+        print(f"Saved to {path.name}: make up/preview/destroy STACK={args.stack} use this backend.")
     return 0

@@ -100,11 +100,28 @@ def head_side(stack: str) -> Side:
     return side(stack, records, settings)
 
 
+class BaseRefError(Exception):
+    """The base ref cannot be read or rendered: a usage or environment error (exit 2), never
+    confused with a budget breach (exit 1)."""
+
+
+def verify_ref(ref: str, repo: Path = ROOT_DIR) -> None:
+    """Fail fast, before any stack is rendered, when ``ref`` names no commit."""
+    found = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        raise BaseRefError(
+            f"tools diff: --base {ref} is not a commit in {repo}: give a branch, tag or commit "
+            "(git fetch it first in a shallow CI checkout)"
+        )
+
+
 def export_tree(ref: str, into: Path, repo: Path = ROOT_DIR) -> None:
     """The tree of ``ref`` (committed files only) unpacked into ``into``."""
     archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], capture_output=True, check=False)
     if archive.returncode != 0:
-        raise SystemExit(f"git archive {ref} failed: {archive.stderr.decode().strip()}")
+        raise BaseRefError(f"tools diff: git archive {ref} failed: {archive.stderr.decode().strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(into, filter="data")
 
@@ -121,7 +138,7 @@ def base_sides(ref: str, stacks: list[str], fallback: dict[str, Settings], repo:
             cwd=tmp, env=_env(tmp), capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0:
-            raise SystemExit(f"rendering {ref} failed:\n{proc.stderr.strip()[-2000:]}")
+            raise BaseRefError(f"tools diff: rendering {ref} failed:\n{proc.stderr.strip()[-2000:]}")
         data = json.loads(out_file.read_text())
     sides = {}
     for stack in stacks:
@@ -249,6 +266,7 @@ def base_stack_names(ref: str, repo: Path = ROOT_DIR) -> list[str]:
 
 def run_diff(ref: str, stacks: list[str] | None = None, repo: Path = ROOT_DIR) -> list[StackDiff]:
     """Every stack of either side (or ``stacks``): a stack only the base has shows as removed."""
+    verify_ref(ref, repo)
     known = stack_names()
     stacks = stacks or sorted(set(known) | set(base_stack_names(ref, repo)))
     heads = {s: head_side(s) for s in stacks if s in known}

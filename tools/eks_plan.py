@@ -17,22 +17,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from components.manifests import POD_SPEC_PATHS
+
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 ELASTIC_IP = "aws:ec2/eip:Eip"
+NODE_GROUP = "eks:index:ManagedNodeGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE53_RECORD = "aws:route53/record:Record"
 ROUTE53_ZONE = "aws:route53/zone:Zone"
 AWS_PROVIDER = "pulumi:providers:aws"
 
-# Where each workload kind keeps its pod spec.
-POD_SPEC_PATHS = {
-    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
 
 # Annotations that name an existing ACM certificate for a load balancer.
 # Ref: https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#certificate-arn
@@ -86,7 +82,9 @@ class Plan:
     ``hosted_zone_ids``: Route 53 zones the stack writes records into; ``creates_zone`` when it
     makes its own. ``nat_gateways``: NAT gateways (one Elastic IP each); ``eip_tags``: the tags
     every Elastic IP of the stack carries, to recognise them once they exist (a re-run needs
-    no new address for them).
+    no new address for them). ``instance_types``: the node groups' instance types;
+    ``zone_count``: how many of the region's available zones the subnets use (the program takes
+    the first ones ``getAvailabilityZones`` lists).
     """
 
     repositories: tuple[str, ...] = ()
@@ -98,6 +96,8 @@ class Plan:
     nat_gateways: int = 0
     eip_tags: tuple[tuple[str, str], ...] = ()
     region: str | None = None
+    instance_types: tuple[str, ...] = ()
+    zone_count: int = 0
 
 
 def plan_from_run(run: RunLike) -> Plan:
@@ -115,6 +115,8 @@ def plan_from_run(run: RunLike) -> Plan:
         nat_gateways=len(_of(regs, NAT_GATEWAY)),
         eip_tags=_common_tags(_of(regs, ELASTIC_IP)),
         region=_region(regs, images, arns),
+        instance_types=_unique(str(t) for r in _of(regs, NODE_GROUP) for t in r.inputs.get("instanceTypes") or []),
+        zone_count=len({r.inputs.get("availabilityZone") for r in _of(regs, SUBNET) if r.inputs.get("availabilityZone")}),
     )
 
 
@@ -132,8 +134,16 @@ def _dig(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
+def _workload_kind(type_token: str) -> str | None:
+    """``kubernetes:apps/v1:Deployment`` -> ``Deployment`` for the kinds that run pods."""
+    if not type_token.startswith("kubernetes:") or type_token.startswith("kubernetes:helm.sh/"):
+        return None
+    kind = type_token.rsplit(":", 1)[-1]
+    return kind if kind in POD_SPEC_PATHS else None
+
+
 def _containers(reg: RegistrationLike) -> Iterator[dict[str, Any]]:
-    pod = _dig(reg.inputs, POD_SPEC_PATHS[reg.type])
+    pod = _dig(reg.inputs, POD_SPEC_PATHS[_workload_kind(reg.type) or ""])
     for key in ("initContainers", "containers"):
         for container in (pod or {}).get(key) or []:
             if isinstance(container, dict):
@@ -149,7 +159,7 @@ def _owner(reg: RegistrationLike) -> str:
 def _images(regs: list[RegistrationLike]) -> tuple[Image, ...]:
     found: dict[tuple[str, str | None, str | None, str], list[str]] = {}
     for reg in regs:
-        if reg.type not in POD_SPEC_PATHS:
+        if _workload_kind(reg.type) is None:
             continue
         for container in _containers(reg):
             match = _ECR_IMAGE.match(str(container.get("image", "")))

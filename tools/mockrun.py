@@ -223,6 +223,21 @@ def _resolve(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+# Runs already made in this process, by everything that decides their result: the stack, the
+# mode, the config and secret keys as handed over, and the kubeconfig the loader reads for
+# ``kubeContext``. The program is deterministic under mocks, so a second identical run (the
+# test suite asks for the same stack from many modules) returns the first one's record.
+# Callers treat a Run as read-only; a failed run is never cached.
+_RUNS: dict[tuple, Run] = {}
+
+
+def _run_key(stack: str, preview: bool, config: dict[str, str], secret_keys: list[str]) -> tuple:
+    from stacks.kubeconfig import kubeconfig_paths
+
+    kubeconfigs = tuple((p, Path(p).read_bytes() if Path(p).is_file() else None) for p in kubeconfig_paths())
+    return (stack, preview, tuple(sorted(config.items())), tuple(sorted(secret_keys)), kubeconfigs)
+
+
 def run_program(
     stack: str,
     preview: bool,
@@ -230,15 +245,23 @@ def run_program(
     secret_keys: list[str] | None = None,
 ) -> Run:
     """Run ``__main__.py`` for ``stack`` under mocks, with config as the CLI hands it over.
-    A ``config`` given here must be one the CLI could hand over (``stack_config``'s result)."""
+    A ``config`` given here must be one the CLI could hand over (``stack_config``'s result).
+    An identical earlier run in this process is returned instead of running again."""
     if config is None:
         config, secret_keys = stack_config(stack)
     else:
         check_handover(config, secret_keys or [], stack, ROOT_DIR)
+    key = _run_key(stack, preview, config, secret_keys or [])
+    if key not in _RUNS:
+        _RUNS[key] = _run(stack, preview, config, secret_keys or [])
+    return _RUNS[key]
+
+
+def _run(stack: str, preview: bool, config: dict[str, str], secret_keys: list[str]) -> Run:
     mocks = Mocks()
     monitor = RecordingMonitor(mocks)
     ROOT.set(None)
-    pulumi.runtime.set_all_config(config, secret_keys or [])
+    pulumi.runtime.set_all_config(config, secret_keys)
     pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     sys.path.insert(0, str(ROOT_DIR))
     try:

@@ -5,7 +5,9 @@
    stack creates, and the tag must be pushed before the workloads can start);
 3. TLS: an existing certificate is ISSUED, or the Route 53 hosted zone for DNS validation of
    the certificate the stack requests exists (and is public);
-4. Elastic IPs: the region's EC2-VPC Elastic IP quota leaves room for one per NAT gateway.
+4. Elastic IPs: the region's EC2-VPC Elastic IP quota leaves room for one per NAT gateway;
+5. instance types: each node group's type is offered in every zone the subnets use (the
+   settings already refuse a name EC2 does not have; a real type is not sold in every zone).
 
 What the stack deploys comes from ``plan_from_run`` on the stack's own mock run. The table
 lists each check; the exit status is 1 when any row is FAIL.
@@ -167,6 +169,31 @@ def eip_row(sess: boto3.Session, plan: Plan, region: str, quota: QuotaLookup = e
     return Row("elastic IPs", OK, f"{usage}, quota {limit:g}")
 
 
+def instance_type_rows(sess: boto3.Session, plan: Plan, region: str) -> list[Row]:
+    """One row per node instance type: FAIL when a zone the stack uses does not offer it, or a
+    managed node group would never get a node there.
+    Ref: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html
+    """
+    if not plan.instance_types:
+        return []
+    ec2 = sess.client("ec2", region_name=region)
+    available = ec2.describe_availability_zones(Filters=[{"Name": "state", "Values": ["available"]}])["AvailabilityZones"]
+    zones = [z["ZoneName"] for z in available][: plan.zone_count or None]
+    pages = ec2.get_paginator("describe_instance_type_offerings").paginate(
+        LocationType="availability-zone",
+        Filters=[{"Name": "instance-type", "Values": list(plan.instance_types)}, {"Name": "location", "Values": zones}],
+    )
+    offered = {(o["InstanceType"], o["Location"]) for page in pages for o in page["InstanceTypeOfferings"]}
+    rows = []
+    for itype in plan.instance_types:
+        missing = [z for z in zones if (itype, z) not in offered]
+        if missing:
+            rows.append(Row(f"instance type {itype}", FAIL, f"not offered in {', '.join(missing)}: choose a type every zone of {', '.join(zones)} offers"))
+        else:
+            rows.append(Row(f"instance type {itype}", OK, f"offered in {', '.join(zones)}"))
+    return rows
+
+
 def _tags(resource: dict[str, Any]) -> set[tuple[str, str]]:
     return {(t["Key"], t["Value"]) for t in resource.get("Tags") or []}
 
@@ -178,6 +205,7 @@ def checks(sess: boto3.Session, plan: Plan, caller: Caller, quota: QuotaLookup =
         *image_rows(sess, plan, region),
         *certificate_rows(sess, plan, region),
         eip_row(sess, plan, region, quota),
+        *instance_type_rows(sess, plan, region),
     ]
 
 

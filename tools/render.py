@@ -4,6 +4,10 @@ Runs the real program under mocks (no cluster, no CLI), then writes one YAML fil
 Kubernetes object under ``DIR/<namespace>/`` (``DIR/_cluster/`` for cluster-scoped ones), one
 document per Helm release (chart, version, repository, values), and ``summary.json`` with
 resource counts and requested CPU and memory per namespace at minimum and maximum replicas.
+
+``DIR/.tools-render.json`` lists what was written. The next render into ``DIR`` removes exactly
+those files first, so no object of another stack or an older run is left behind; a non-empty
+``DIR`` without that marker was not made by render and is refused (exit 2), never overwritten.
 """
 
 from __future__ import annotations
@@ -82,24 +86,65 @@ def _file_name(obj: dict) -> str:
     return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
-def write(rendered: Rendered, report: dict, out: Path) -> None:
+MARKER = ".tools-render.json"
+
+
+class OutDirRefused(Exception):
+    """``--out`` names something render did not make: a usage error (exit 2)."""
+
+
+def _previous_files(out: Path) -> list[Path]:
+    """The files the last render wrote into ``out`` (empty for a new or empty directory);
+    raises OutDirRefused for a file, or a non-empty directory without render's marker."""
+    if out.exists() and not out.is_dir():
+        raise OutDirRefused(f"render: --out {out} is a file, not a directory: choose a directory")
+    if not out.is_dir():
+        return []
+    marker = out / MARKER
+    if not marker.is_file():
+        if any(out.iterdir()):
+            raise OutDirRefused(
+                f"render: --out {out} is not empty and was not written by tools render (no {MARKER}); "
+                "choose a new or empty directory, or remove this one"
+            )
+        return []
+    root = out.resolve()
+    listed = [out / name for name in json.loads(marker.read_text()).get("files", [])]
+    # Only paths inside ``out``: a hand-edited marker never makes render delete elsewhere.
+    return [p for p in listed if p.resolve().is_relative_to(root)] + [marker]
+
+
+def _remove(files: list[Path], out: Path) -> None:
+    for path in files:
+        path.unlink(missing_ok=True)
+    for folder in sorted({p.parent for p in files}, key=lambda p: len(p.parts), reverse=True):
+        if folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def write(rendered: Rendered, report: dict, out: Path) -> list[str]:
+    """Write the objects, releases and summary; return their paths relative to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    docs: dict[Path, dict] = {}
     for obj in rendered.objects:
-        folder = out / (obj["metadata"].get("namespace") or "_cluster")
-        folder.mkdir(exist_ok=True)
-        (folder / _file_name(obj)).write_text(yaml.safe_dump(obj, sort_keys=False))
+        docs[Path(obj["metadata"].get("namespace") or "_cluster") / _file_name(obj)] = obj
     for release in rendered.releases:
-        folder = out / release["namespace"]
-        folder.mkdir(exist_ok=True)
-        doc = {"kind": "HelmRelease", **release}
-        (folder / f"helmrelease-{release['name']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+        docs[Path(release["namespace"]) / f"helmrelease-{release['name']}.yaml"] = {"kind": "HelmRelease", **release}
+    for rel, doc in docs.items():
+        (out / rel.parent).mkdir(exist_ok=True)
+        (out / rel).write_text(yaml.safe_dump(doc, sort_keys=False))
     (out / "summary.json").write_text(json.dumps(report, indent=2) + "\n")
+    return sorted(str(p) for p in docs) + ["summary.json"]
 
 
 def render(stack: str, out: Path) -> dict:
+    previous = _previous_files(out)  # refuse a foreign directory before any work
     nodes = node_count(checked_config(stack))
     run = run_program(stack, preview=False)
     rendered = collect(run)
     report = summary(run, rendered, nodes)
-    write(rendered, report, out)
+    _remove(previous, out)
+    written = write(rendered, report, out)
+    marker = {"writtenBy": "python -m tools render", "stack": stack, "files": written}
+    (out / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
     return report

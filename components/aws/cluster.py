@@ -12,13 +12,15 @@ The cluster is named explicitly, and nothing here reads ``eks_cluster``, ``core`
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
-from components.aws.iam import NODE_POLICIES, service_trust_policy
+from components.aws.iam import NODE_POLICIES, VPC_CNI, service_trust_policy
+from components.aws.irsa import IrsaRole, IrsaRoleArgs
 from components.aws.specs import EKS_TAINT_EFFECTS, NodeGroupSpec, launch_template_spec
 
 # Every control-plane log type. Ref: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
@@ -30,6 +32,11 @@ ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPoli
 # Read every resource, Secrets included: what `pulumi preview --refresh` reads back.
 # Ref: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+VPC_CNI_ADDON = "vpc-cni"
+# The VPC CNI's network policy agent: without it NetworkPolicies are accepted and ignored.
+# Ref: https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+# (the add-on's configuration schema: ``enableNetworkPolicy``, a string).
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
 
 
 @dataclass(frozen=True)
@@ -45,19 +52,27 @@ class EksClusterArgs:
     public_subnet_ids: list[pulumi.Input[str]]
     private_subnet_ids: list[pulumi.Input[str]]
     secrets_key_arn: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
     node_groups: tuple[NodeGroupSpec, ...]
     addon_versions: dict[str, pulumi.Input[str]]
     admin_principals: tuple[str, ...] = ()
     viewer_principals: tuple[str, ...] = ()
+    api_public_cidrs: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class EksCluster(pulumi.ComponentResource):
     """EKS control plane (API authentication, OIDC provider, KMS-encrypted secrets, every
-    control-plane log into a log group with a retention, STANDARD upgrade policy), and one
-    managed node group per ``NodeGroupSpec`` (on-demand ``base``, tainted ``spot``), each from a
-    launch template (IMDSv2 with hop limit 1, encrypted gp3 root volume, no SSH key) that the
-    Cluster Autoscaler scales between its bounds.
+    control-plane log into a KMS-encrypted log group with a retention, STANDARD upgrade
+    policy, the public endpoint only for ``api_public_cidrs``), the VPC CNI add-on with its
+    network policy agent and its own IRSA role, and one managed node group per
+    ``NodeGroupSpec`` (on-demand ``base``, tainted ``spot``), each from a launch template (IMDSv2
+    with hop limit 1, encrypted gp3 root volume, no SSH key) that the Cluster Autoscaler scales
+    between its bounds.
+
+    Order: cluster, then the VPC CNI role and add-on (it adopts the aws-node DaemonSet EKS
+    bootstraps), then the node groups, so no node ever runs aws-node with the node role's
+    credentials (the node role no longer carries the CNI policy).
 
     Outputs: ``kubeconfig`` (secret), ``oidc_provider_arn``, ``oidc_issuer``.
     """
@@ -76,12 +91,18 @@ class EksCluster(pulumi.ComponentResource):
             for arn in NODE_POLICIES
         ]
         logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=f"/aws/eks/{args.name}/cluster", retention_in_days=LOG_RETENTION_DAYS, tags=args.tags, opts=child
+            f"{name}-logs",
+            name=f"/aws/eks/{args.name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=args.logs_key_arn,
+            tags=args.tags,
+            opts=child,
         )
         self.cluster = eks.Cluster(
             f"{name}-eks", **cluster_args(args), opts=pulumi.ResourceOptions(parent=self, depends_on=[logs])
         )
-        after = pulumi.ResourceOptions(parent=self, depends_on=attachments)
+        cni = self._vpc_cni(name, args)
+        after = pulumi.ResourceOptions(parent=self, depends_on=[*attachments, cni])
         self.launch_templates = {}
         self.node_groups = []
         for group in args.node_groups:
@@ -104,6 +125,31 @@ class EksCluster(pulumi.ComponentResource):
         self.oidc_issuer = self.cluster.oidc_issuer
         self.register_outputs(
             {"kubeconfig": self.kubeconfig, "oidc_provider_arn": self.oidc_provider_arn, "oidc_issuer": self.oidc_issuer}
+        )
+
+
+    def _vpc_cni(self, name: str, args: EksClusterArgs) -> aws.eks.Addon:
+        """The ``vpc-cni`` add-on, managed here rather than by pulumi-eks: its IRSA role needs
+        the cluster's OIDC provider, an output of ``eks.Cluster`` that cannot feed the
+        cluster's own ``vpc_cni_options``. OVERWRITE on create adopts the self-managed aws-node
+        EKS installs with the cluster.
+        Ref: https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html"""
+        role = IrsaRole(
+            f"{name}-vpc-cni",
+            IrsaRoleArgs(VPC_CNI, self.cluster.oidc_provider_arn, self.cluster.oidc_issuer, tags=args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.eks.Addon(
+            f"{name}-vpc-cni-addon",
+            cluster_name=args.name,
+            addon_name=VPC_CNI_ADDON,
+            addon_version=args.addon_versions[VPC_CNI_ADDON],
+            service_account_role_arn=role.arn,
+            configuration_values=json.dumps(VPC_CNI_CONFIGURATION),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
         )
 
 
@@ -158,7 +204,12 @@ def cluster_args(args: EksClusterArgs) -> dict:
 
     ``upgrade_policy`` defaults to EXTENDED (paid extended support) in pulumi-eks: STANDARD
     here. ``storage_classes`` is left out on purpose: it would create an in-tree gp2 class;
-    ``gp3-encrypted`` comes from the EBS CSI driver instead.
+    ``gp3-encrypted`` comes from the EBS CSI driver instead. ``use_default_vpc_cni``: pulumi-eks
+    creates no vpc-cni add-on (``EksCluster._vpc_cni`` does, with its IRSA role).
+
+    The private endpoint is always on (nodes and pods reach the API inside the VPC); the public
+    one exists only when ``api_public_cidrs`` lists who may reach it.
+    Ref: https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
     """
     entries = {
         f"{role}-{i}": eks.AccessEntryArgs(
@@ -184,7 +235,8 @@ def cluster_args(args: EksClusterArgs) -> dict:
         "private_subnet_ids": args.private_subnet_ids,
         "node_associate_public_ip_address": False,
         "endpoint_private_access": True,
-        "endpoint_public_access": True,
+        "endpoint_public_access": bool(args.api_public_cidrs),
+        **({"public_access_cidrs": list(args.api_public_cidrs)} if args.api_public_cidrs else {}),
         "authentication_mode": eks.AuthenticationMode.API,
         "access_entries": entries,
         "create_oidc_provider": True,
@@ -192,7 +244,7 @@ def cluster_args(args: EksClusterArgs) -> dict:
         "enabled_cluster_log_types": list(LOG_TYPES),
         "upgrade_policy": aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
         "skip_default_node_group": True,
-        "vpc_cni_options": eks.VpcCniOptionsArgs(addon_version=versions["vpc-cni"]),
+        "use_default_vpc_cni": True,
         "coredns_addon_options": eks.CoreDnsAddonOptionsArgs(version=versions["coredns"]),
         "kube_proxy_addon_options": eks.KubeProxyAddonOptionsArgs(version=versions["kube-proxy"]),
         "tags": args.tags,

@@ -142,6 +142,76 @@ def external_dns_policy(zone_id: str, domain: str) -> dict:
     }
 
 
+def logs_key_policy(account: str, region: str) -> dict:
+    """A KMS key policy CloudWatch Logs can use: the account administers the key (IAM
+    policies decide who), and the regional Logs service may use it for this account's log
+    groups only (the encryption context names the log group's ARN).
+    Ref: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsUses",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:*"}},
+            },
+        ],
+    }
+
+
+def flow_logs_policy(log_group_arn: str) -> dict:
+    """What VPC Flow Logs' delivery role may do: write streams of its one log group.
+    Ref: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [log_group_arn, f"{log_group_arn}:*"],
+            },
+            {"Effect": "Allow", "Action": ["logs:DescribeLogGroups"], "Resource": ["*"]},
+        ],
+    }
+
+
+def alb_logs_bucket_policy(bucket: str, prefix: str, account: str, elb_account: str) -> dict:
+    """The access-log bucket's policy for a Region available before August 2022: the Region's
+    Elastic Load Balancing account may put objects under ``<prefix>/AWSLogs/<account>/``, and
+    nothing may reach the bucket without TLS.
+    Ref: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ElbWritesAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{elb_account}:root"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}/AWSLogs/{account}/*",
+            },
+            {
+                "Sid": "TlsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
 def cloudwatch_exporter_policy() -> dict:
     """YACE's discovery jobs: find the tagged ALBs and target groups, list their metrics and
     read them. None of these calls supports resource-level permissions, so ``*``. The README's
@@ -167,14 +237,16 @@ def service_trust_policy(service: str) -> dict:
     }
 
 
-# The EKS minimum for managed nodes: join the cluster, pull images, and the VPC CNI's own
-# permissions (aws-node runs with the node role).
-# Ref: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
+# The EKS minimum for managed nodes: join the cluster and pull images. The VPC CNI's
+# permissions (assign ENIs and IPs) are not here: aws-node gets them through its own IRSA
+# role (``VPC_CNI``), so a pod that reaches the node's credentials does not inherit them.
+# Ref: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html and
+# https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html
 NODE_POLICIES = (
     MANAGED + "AmazonEKSWorkerNodePolicy",
     MANAGED + "AmazonEC2ContainerRegistryPullOnly",
-    MANAGED + "AmazonEKS_CNI_Policy",
 )
+VPC_CNI = ServiceAccountRole("vpc-cni", "kube-system", "aws-node", (MANAGED + "AmazonEKS_CNI_Policy",))
 EBS_CSI = ServiceAccountRole("ebs-csi", "kube-system", "ebs-csi-controller-sa", (MANAGED + "service-role/AmazonEBSCSIDriverPolicy",))
 ALB_CONTROLLER = ServiceAccountRole("alb-controller", "kube-system", "aws-load-balancer-controller")
 AUTOSCALER = ServiceAccountRole("cluster-autoscaler", "kube-system", "cluster-autoscaler")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.specs import SubnetPlan, subnet_plan, subnet_tags
+from components.aws.iam import flow_logs_policy, service_trust_policy
+from components.aws.specs import FLOW_LOG_RETENTION_DAYS, SubnetPlan, subnet_plan, subnet_tags
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,15 @@ class NetworkArgs:
     zones: tuple[str, ...]
     nat_per_az: bool
     tags: dict[str, str]
+    logs_key_arn: pulumi.Input[str] | None = None
 
 
 class Network(pulumi.ComponentResource):
     """VPC, internet gateway, public subnets (``kubernetes.io/role/elb``) routed to it, NAT
     gateway(s) with Elastic IPs, private subnets (``kubernetes.io/role/internal-elb``) routed
-    through NAT.
+    through NAT. The VPC's default security group is adopted with no rules (nothing uses it;
+    CIS AWS 5.4), and every flow (accepted and rejected) goes to a CloudWatch log group,
+    encrypted with ``logs_key_arn``, kept ``FLOW_LOG_RETENTION_DAYS``.
 
     Outputs: ``vpc_id``, ``public_subnet_ids``, ``private_subnet_ids``.
     """
@@ -46,6 +50,10 @@ class Network(pulumi.ComponentResource):
             tags={**args.tags, "Name": f"{args.cluster_name}-vpc"},
             opts=child,
         )
+        # No ingress and no egress: adopting the default group removes the rules AWS puts there.
+        # Ref: https://www.pulumi.com/registry/packages/aws/api-docs/ec2/defaultsecuritygroup/
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[], tags=args.tags, opts=child)
+        self._flow_logs()
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, tags=args.tags, opts=child)
         plan = subnet_plan(args.cidr, len(args.zones))
         public = [self._subnet(s) for s in plan if s.public]
@@ -75,6 +83,39 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = [s.id for s in private]
         self.register_outputs(
             {"vpc_id": self.vpc_id, "public_subnet_ids": self.public_subnet_ids, "private_subnet_ids": self.private_subnet_ids}
+        )
+
+    def _flow_logs(self) -> None:
+        """VPC flow logs to ``/aws/vpc/<cluster>/flow-logs`` through a role only VPC Flow Logs
+        may assume. Ref: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html"""
+        name, a = self._name, self._args
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/aws/vpc/{a.cluster_name}/flow-logs",
+            retention_in_days=FLOW_LOG_RETENTION_DAYS,
+            kms_key_id=a.logs_key_arn,
+            tags=a.tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=pulumi.Output.json_dumps(service_trust_policy("vpc-flow-logs.amazonaws.com")),
+            tags=a.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy", role=role.id, policy=pulumi.Output.json_dumps(group.arn.apply(flow_logs_policy)), opts=child
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            tags=a.tags,
+            opts=child,
         )
 
     def _subnet(self, plan: SubnetPlan) -> aws.ec2.Subnet:

@@ -25,6 +25,27 @@ ALB_GROUP = "trip-service-alb"
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ALB = "alb.ingress.kubernetes.io/"
 NLB = "service.beta.kubernetes.io/"
+# Grafana and the Jaeger UI: a second ALB, admitting only the stack's adminCidrs.
+ADMIN_ALB_GROUP = "trip-service-admin-alb"
+# VPC flow logs and the control-plane logs: how long CloudWatch keeps them.
+FLOW_LOG_RETENTION_DAYS = 90
+# ALB access logs: the bucket's objects expire after this many days; prefix under the bucket.
+ALB_LOG_EXPIRY_DAYS = 90
+ALB_LOG_PREFIX = "alb"
+# The Elastic Load Balancing account that writes access logs, for Regions available before
+# August 2022 (they grant this account, not the log-delivery service principal).
+# Ref: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580", "ca-central-1": "985666609251", "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127", "eu-north-1": "897822967062", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}  # fmt: skip
+ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 # Root volume of every node: the AMI (about 2-4 GB) plus images and container logs. 20 GiB is
 # EKS's own managed node group default ("The default disk size is 20 GiB").
 # Ref: https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateNodegroup.html (diskSize)
@@ -142,9 +163,32 @@ def storage_class_spec(kms_key_arn: Any, labels: dict[str, str]) -> dict:
     }
 
 
-def alb_annotations(certificate_arn: Any, healthcheck_path: str = "/health") -> dict[str, Any]:
+def alb_logs_bucket_name(cluster_name: str, account: str, region: str) -> str:
+    """The ALB access-log bucket: globally unique through the account and Region."""
+    return f"{cluster_name}-alb-logs-{account}-{region}"
+
+
+def alb_attributes(logs_bucket: str) -> str:
+    """Load-balancer attributes of both ALBs: drop header fields that are not valid HTTP
+    (request smuggling), access logs to ``logs_bucket`` under ``ALB_LOG_PREFIX``, and deletion
+    protection (turn it off before ``pulumi destroy``: the README says how).
+    Ref: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes"""
+    return ",".join(
+        (
+            "routing.http.drop_invalid_header_fields.enabled=true",
+            "access_logs.s3.enabled=true",
+            f"access_logs.s3.bucket={logs_bucket}",
+            f"access_logs.s3.prefix={ALB_LOG_PREFIX}",
+            "deletion_protection.enabled=true",
+        )
+    )
+
+
+def alb_annotations(certificate_arn: Any, logs_bucket: str, healthcheck_path: str = "/health") -> dict[str, Any]:
     """Annotations of every public Ingress: internet-facing, pod IP targets, HTTP redirected to
-    HTTPS, the ACM certificate, TLS 1.2/1.3, and one shared ALB through ``group.name``.
+    HTTPS, the ACM certificate, TLS 1.2/1.3, one shared ALB through ``group.name``, and the
+    attributes of ``alb_attributes``. The controller merges a group's annotations: every
+    member carries the same load-balancer attributes.
     Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/docs/guide/ingress/annotations.md"""
     return {
         ALB + "scheme": "internet-facing",
@@ -156,16 +200,39 @@ def alb_annotations(certificate_arn: Any, healthcheck_path: str = "/health") -> 
         ALB + "certificate-arn": certificate_arn,
         ALB + "ssl-policy": SSL_POLICY,
         ALB + "healthcheck-path": healthcheck_path,
+        ALB + "load-balancer-attributes": alb_attributes(logs_bucket),
     }
 
 
-def nlb_annotations() -> dict[str, str]:
-    """The frontend's NLB (seed 004), provisioned by the Load Balancer Controller.
-    Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/docs/guide/service/annotations.md"""
+def admin_alb_annotations(public: dict[str, Any], cidrs: tuple[str, ...]) -> dict[str, Any]:
+    """The public ALB's annotations moved to a second ALB (``ADMIN_ALB_GROUP``) whose security
+    group admits only ``cidrs`` (``inbound-cidrs``, on both listeners)."""
+    if not cidrs:
+        raise ValueError("an admin ALB needs at least one CIDR (none: no admin ALB at all)")
+    return {
+        **public,
+        ALB + "group.name": ADMIN_ALB_GROUP,
+        ALB + "load-balancer-name": ADMIN_ALB_GROUP,
+        ALB + "inbound-cidrs": ",".join(cidrs),
+    }
+
+
+# The NLB's only listener: TLS on 443 with the ACM certificate, to the frontend's HTTP port.
+NLB_TLS_PORT = 443
+
+
+def nlb_annotations(certificate_arn: Any) -> dict[str, Any]:
+    """The frontend's NLB (seed 004), provisioned by the Load Balancer Controller: TLS
+    terminated on ``NLB_TLS_PORT`` with the ACM certificate and the ALB's TLS policy; the
+    Service declares no other port, so there is no plain-HTTP listener.
+    Ref: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v3.5.0/docs/guide/service/annotations.md#ssl-cert"""
     return {
         NLB + "aws-load-balancer-type": "external",
         NLB + "aws-load-balancer-nlb-target-type": "ip",
         NLB + "aws-load-balancer-scheme": "internet-facing",
+        NLB + "aws-load-balancer-ssl-cert": certificate_arn,
+        NLB + "aws-load-balancer-ssl-ports": str(NLB_TLS_PORT),
+        NLB + "aws-load-balancer-ssl-negotiation-policy": SSL_POLICY,
     }
 
 

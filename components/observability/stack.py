@@ -20,7 +20,7 @@ from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRIC
 from components.datastores import GeneratedSecret, GeneratedSecretArgs
 from components.declare import declare
 from components.namespaces import PodSecurityLevel, namespace_manifest
-from components.observability import addons, monitors
+from components.observability import addons, monitors, network
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
 from components.observability.options import Alerting, Features, Pricing, Signals
@@ -44,7 +44,11 @@ NAMESPACES: dict[str, PodSecurityLevel] = {MONITORING: "restricted", TRACING: "r
 
 @dataclass(frozen=True)
 class ObservabilityArgs:
-    """``scrape`` lists the PodMonitors to create (CloudMart's exporters, ingress-nginx)."""
+    """``scrape`` lists the PodMonitors to create (CloudMart's exporters, ingress-nginx).
+    ``scrape_targets`` ((namespace, metrics ports)) and ``otlp_clients`` ((namespace, pod))
+    are what the NetworkPolicies let Prometheus reach and Jaeger accept; ``ui_published``:
+    Grafana and the Jaeger UI are reached from the platform's external sources (kind's
+    NodePorts, eks's admin ALB)."""
 
     sizes: ObservabilitySizes
     platform: Platform
@@ -52,6 +56,9 @@ class ObservabilityArgs:
     alerting: Alerting
     features: Features
     scrape: tuple[monitors.PodScrape, ...] = ()
+    scrape_targets: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    otlp_clients: tuple[tuple[str, str], ...] = ()
+    ui_published: bool = False
 
 
 def endpoints() -> Endpoints:
@@ -84,6 +91,9 @@ class ObservabilityStack(pulumi.ComponentResource):
             for n, level in NAMESPACES.items()
         }
         in_monitoring = pulumi.ResourceOptions(parent=self, depends_on=[ns[MONITORING]])
+        for policy in network.network_policies(self._flows(), args.platform):
+            namespace = policy["metadata"]["namespace"]
+            declare(f"{name}-{namespace}-{policy['metadata']['name']}", policy, pulumi.ResourceOptions(parent=self, depends_on=[ns[namespace]]))
         admin = GeneratedSecret(
             f"{name}-grafana-admin",
             GeneratedSecretArgs(
@@ -101,6 +111,24 @@ class ObservabilityStack(pulumi.ComponentResource):
         self.grafana_admin_password = pulumi.Output.secret(admin.passwords["admin-password"])
         self.urls = urls(args.platform)
         self.register_outputs({"grafana_admin_password": self.grafana_admin_password, "urls": self.urls})
+
+    def _flows(self) -> network.Flows:
+        a = self._args
+        alert_ports = []
+        if a.alerting.slack_webhook_url:
+            alert_ports.append(443)
+        if a.alerting.smtp_smarthost:
+            alert_ports.append(int(a.alerting.smtp_smarthost.rsplit(":", 1)[1]))
+        return network.Flows(
+            monitoring=MONITORING,
+            tracing=TRACING,
+            agents=AGENTS,
+            scrape_targets=a.scrape_targets,
+            otlp_clients=a.otlp_clients,
+            ui_published=a.ui_published,
+            alert_ports=tuple(sorted(set(alert_ports))),
+            opencost=a.features.opencost,
+        )
 
     def _kps_values(self) -> dict:
         a = self._args

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from components.manifests import ingress_manifest as shared_ingress_manifest
 from components.manifests import metadata, selector_labels, standard_labels
-from components.netpol import MONITORING_NAMESPACE, Rule, allow_manifest, default_deny_manifest, entry_rules
+from components.netpol import (
+    Egress,
+    Rule,
+    allow_manifest,
+    baseline_manifests,
+    egress_manifest,
+    entry_rules,
+    internet,
+    otlp_egress,
+    scrape_rule,
+)
 from components.platform import Platform
 from components.profiles import TripSizes
 from components.trip_currency.catalog import (
@@ -53,7 +63,9 @@ FRONTEND_LB_NAME = "service-frontend-nlb"
 
 def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
     """The frontend's own load balancer where the platform provisions one (seed 004: an NLB
-    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs."""
+    on eks), else ``None``. It allocates no NodePorts: the load balancer targets pod IPs.
+    Its one port is the platform's ``load_balancer_port`` (eks: 443, where the NLB terminates
+    TLS) to the frontend's HTTP port: no plain-HTTP listener."""
     if not platform.load_balancer_annotations:
         return None
     labels = standard_labels(FRONTEND_LB_NAME, "frontend", PART_OF, OWNER)
@@ -61,7 +73,7 @@ def frontend_load_balancer(trip: TripSizes, platform: Platform) -> dict | None:
         "type": "LoadBalancer",
         "allocateLoadBalancerNodePorts": False,
         "selector": selector_labels(FRONTEND),
-        "ports": [{"name": "http", "port": FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
+        "ports": [{"name": "public", "port": platform.load_balancer_port or FRONTEND_PORT, "targetPort": "http", "protocol": "TCP"}],
     }
     meta = metadata(FRONTEND_LB_NAME, namespace_name(trip), labels, dict(platform.load_balancer_annotations))
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
@@ -87,19 +99,42 @@ def _labels(name: str) -> dict[str, str]:
 def public_rules(platform: Platform, port: int, scraped: bool) -> tuple[Rule, ...]:
     """Who reaches a pod served through the Ingress (no NodePorts here), plus Prometheus."""
     rules = entry_rules(platform, port, node_port=False)
-    return (*rules, Rule((port,), namespaces=(MONITORING_NAMESPACE,))) if scraped else rules
+    return (*rules, scrape_rule((port,))) if scraped else rules
+
+
+# The ingestor fetches exchange rates from a public HTTPS API (seed 004): it alone may reach
+# the internet, on 443 only. NetworkPolicies cannot name a host, so "the internet" is every
+# address outside the private ranges (``netpol.internet``).
+INGESTOR_EXTERNAL_PORTS = (443,)
+
+
+def egress_rules() -> dict[str, tuple[Egress, ...]]:
+    """Where each pod may connect, from the same ``uses`` that gate its start: the APIs to
+    their stores and Jaeger's OTLP ports; the ingestor to Kafka and its external API; Kafka UI
+    to Kafka; Kafka to ZooKeeper. The stores, ZooKeeper and the frontend open nothing."""
+    out: dict[str, list[Egress]] = {}
+    for store, clients in store_clients().items():
+        for client in clients:
+            out.setdefault(client, []).append(Egress((store.port,), pods=(store.pod,)))
+    for api in APIS:
+        out[api.name].append(otlp_egress())
+    out[INGESTOR].append(internet(INGESTOR_EXTERNAL_PORTS))
+    return {pod: tuple(rules) for pod, rules in out.items()}
 
 
 def network_policies(trip: TripSizes, platform: Platform) -> list[dict]:
-    """Default deny; one allow policy per store, per API and for the frontend. Kafka UI and
-    the ingestor get none: Kafka UI is reached only through ``kubectl port-forward``, which
-    no NetworkPolicy sees, and the ingestor serves nothing."""
+    """Default deny of ingress and egress, and DNS; one ingress policy per store, per API and
+    for the frontend; one egress policy per pod that opens connections (``egress_rules``).
+    Kafka UI and the ingestor admit nothing: Kafka UI is reached only through
+    ``kubectl port-forward``, which no NetworkPolicy sees, and the ingestor serves nothing."""
     ns = namespace_name(trip)
-    policies = [default_deny_manifest(ns, _labels("default-deny-ingress"))]
+    policies = baseline_manifests(ns, _labels)
     for store, clients in store_clients().items():
         policies.append(allow_manifest(store.pod, ns, (Rule((store.port,), pods=clients),), _labels(f"{store.pod}-ingress")))
     for api in APIS:
         policies.append(allow_manifest(api.name, ns, public_rules(platform, API_PORT, True), _labels(f"{api.name}-ingress")))
     frontend = public_rules(platform, FRONTEND_PORT, False)
     policies.append(allow_manifest(FRONTEND, ns, frontend, _labels(f"{FRONTEND}-ingress")))
+    for pod, rules in egress_rules().items():
+        policies.append(egress_manifest(pod, ns, rules, _labels(f"{pod}-egress")))
     return policies

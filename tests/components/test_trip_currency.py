@@ -326,15 +326,21 @@ def test_ingress_class_annotations_host_and_tls_come_from_the_platform():
 
 
 def _policies():
-    """target pod -> (peer pods, peer namespaces, the one port), over the allow policies."""
+    """target pod -> (peer pods, peer namespaces or "<namespace>/<pod>", the one port), over
+    the ingress allow policies."""
     out = {}
     for p in network.network_policies(trip("dev"), KIND):
         if not p["spec"].get("ingress"):
-            continue  # the default deny
+            continue  # the default denies, DNS and the egress policies
         peers = [f for rule in p["spec"]["ingress"] for f in rule["from"]]
         (port,) = {port["port"] for rule in p["spec"]["ingress"] for port in rule["ports"]}
-        pods = {f["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for f in peers if "podSelector" in f}
-        nss = {f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for f in peers if "namespaceSelector" in f}
+        pods = {f["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for f in peers if "podSelector" in f and "namespaceSelector" not in f}
+        nss = {
+            f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            + (f"/{f['podSelector']['matchLabels']['app.kubernetes.io/name']}" if "podSelector" in f else "")
+            for f in peers
+            if "namespaceSelector" in f
+        }
         target = p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
         out[target] = (pods, nss, port)
     return out
@@ -355,7 +361,7 @@ def test_ingress_controller_reaches_frontend_and_apis_and_prometheus_scrapes_the
     policies = _policies()
     assert policies["service-frontend"] == (set(), {"ingress-nginx"}, 80)
     for name in API_NAMES:
-        assert policies[name] == (set(), {"ingress-nginx", "monitoring"}, 8000)
+        assert policies[name] == (set(), {"ingress-nginx", "monitoring/prometheus"}, 8000)
 
 
 def test_policy_selectors_match_the_pods_they_protect():

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.conftest import EKS_STACKS, STACKS
-from tests.engines.promtool import platform_rule_groups, promtool_test
+from tests.engines import promtool
+from tests.engines.promtool import platform_rule_groups
 from tests.engines.series import (
     ALB, MIB, TARGET_GROUP, Pod, PricedNode, alb_latency, alb_requests, ingress_latency, ingress_requests,
     opencost_cluster, opencost_node, pod_series, selector,
@@ -275,6 +276,11 @@ def stack_cases(stack: str) -> list[AlertCase]:
     return burn_rate_cases() + latency_cases() + common + budget_cases(stack)
 
 
+@promtool.cases_from
+def promtool_cases(stack: str) -> dict[str, list[dict]]:
+    return {f"alert-{case.id}": [case.to_promtool()] for case in stack_cases(stack)}
+
+
 @pytest.mark.parametrize("stack", [s for s in STACKS if s not in EKS_STACKS])
 def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
     from tools.cost import stack_settings
@@ -302,6 +308,7 @@ def test_every_rendered_alert_has_a_firing_and_a_silent_case(stack):
 @pytest.mark.parametrize(
     "stack,case", [(s, c) for s in STACKS for c in stack_cases(s)], ids=lambda v: v if isinstance(v, str) else v.id
 )
-def test_alert_behaves_as_written_under_promtool(stack, case, tmp_path):
-    result = promtool_test(stack, [case.to_promtool()], tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.promtool
+def test_alert_behaves_as_written_under_promtool(stack, case):
+    result = promtool.outcome(stack, f"alert-{case.id}")
+    assert result.ok, result.output

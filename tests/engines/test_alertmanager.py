@@ -16,22 +16,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import STACKS, rendered
+from tests.conftest import EMAIL_SETTINGS, SLACK_SETTINGS, STACKS, rendered
 from tests.engines.promtool import platform_rule_groups
 from tests.engines.tool import run
-from tools.cliconfig import Secret
 from tools.mockrun import run_program, stack_config
 from tools.render import collect
 
 SLACK, SMTP_PASSWORD = "cloud-platform:alertSlackWebhookUrl", "cloud-platform:alertSmtpPassword"
-CREDENTIALS = {
-    # Set as `pulumi config set --secret` would: secure entries in the stack file.
-    SLACK: Secret("https://hooks.slack.com/services/T0000/B0000/XXXXXXXX"),
-    SMTP_PASSWORD: Secret("test-smtp-password"),
-    "cloud-platform:alertEmailTo": "oncall@example.com",
-    "cloud-platform:alertEmailFrom": "alerts@example.com",
-    "cloud-platform:alertSmtpSmarthost": "smtp.example.com:587",
-}
+# Set as `pulumi config set --secret` would: secure entries in the stack file.
+CREDENTIALS = {**SLACK_SETTINGS, **EMAIL_SETTINGS}
 MODES = ("no-credentials", "slack-and-email")
 
 # The program's own alerts, by name, and where each must land.

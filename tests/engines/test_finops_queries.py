@@ -28,7 +28,7 @@ import pytest
 import dataclasses
 
 from tests.conftest import EKS_STACKS, STACKS, rendered
-from tests.engines.promtool import promtool_test
+from tests.engines import promtool
 from tests.engines.series import MIB, Pod, PricedNode, opencost_allocation, opencost_node, pod_series
 
 SELECTED = "(cloudmart|trip-service-dev)"
@@ -139,8 +139,8 @@ def test_every_finops_query_has_a_hand_computed_expectation(stack):
     assert set(finops_targets(stack)) == set(expected(stack))
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_finops_queries_evaluate_to_the_hand_computed_figures(stack, tmp_path):
+@promtool.cases_from
+def promtool_cases(stack: str) -> dict[str, list[dict]]:
     exprs = {key: expr.replace("$namespace", SELECTED) for key, expr in finops_targets(stack).items()}
     tests = [
         {
@@ -152,5 +152,11 @@ def test_finops_queries_evaluate_to_the_hand_computed_figures(stack, tmp_path):
             ],
         }
     ]
-    result = promtool_test(stack, tests, tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    return {"finops-queries": tests}
+
+
+@pytest.mark.promtool
+@pytest.mark.parametrize("stack", STACKS)
+def test_finops_queries_evaluate_to_the_hand_computed_figures(stack):
+    result = promtool.outcome(stack, "finops-queries")
+    assert result.ok, result.output

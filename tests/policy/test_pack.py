@@ -34,7 +34,12 @@ LEVELS = {
     "eks-ingress-https": "mandatory",
     "eks-no-nodeport-services": "mandatory",
     "kind-conveniences-off-eks": "mandatory",
+    "default-deny-egress": "mandatory",
+    "eks-api-endpoint-closed": "mandatory",
+    "eks-network-policy-enforcement": "mandatory",
+    "eks-imdsv2": "mandatory",
 }
+CLOSED_CLUSTER = {"name": "cloud-platform", "endpointPublicAccess": False, "vpcCniOptions": {"enableNetworkPolicy": True}}
 
 
 def test_every_policy_has_a_passing_and_a_failing_test():
@@ -93,7 +98,8 @@ def test_the_running_pack_applies_stack_policies_to_the_whole_stack(analyzer):
     """AnalyzeStack on captured resources: the eks rules see the EKS cluster and report the
     NodePort; on the kind stack they are not applicable."""
     service = captured("Service", "user-service")
-    cluster = synthetic("eks:index:Cluster", "eks-cluster", {"name": "cloud-platform"})
+    # A cluster that keeps issue 15's guards (closed endpoint, enforcing CNI): only the NodePort speaks.
+    cluster = synthetic("eks:index:Cluster", "eks-cluster", CLOSED_CLUSTER)
 
     def analyze(regs):
         resources = [
@@ -121,7 +127,7 @@ def test_the_offline_runner_prints_violations_and_fails_only_on_mandatory_ones(c
         "[advisory] deployment-probes: container 'user-service' has no readinessProbe",
         "dev: 1 violation(s), 0 mandatory",
     ]
-    cluster = synthetic("eks:index:Cluster", "eks-cluster", {})
+    cluster = synthetic("eks:index:Cluster", "eks-cluster", CLOSED_CLUSTER)
     assert main("eks", Run("eks", True, [service, cluster], {}, set())) == 1
     assert capsys.readouterr().out.splitlines() == [
         "[mandatory] eks-no-nodeport-services: Service user-service is of type NodePort",
@@ -135,7 +141,6 @@ def pack_violations(stack: str, preview: bool) -> tuple:
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
-@pytest.mark.parametrize("stack", STACKS)
-@pytest.mark.parametrize("policy", sorted(BY_NAME))
+@pytest.mark.parametrize("policy,stack", [(p, s) for p in sorted(BY_NAME) for s in STACKS])
 def test_the_whole_pack_passes_on_every_stack(policy, stack, preview):
     assert [v.message for v in pack_violations(stack, preview) if v.policy == policy] == []

@@ -74,10 +74,16 @@ def test_an_application_namespace_without_quota_or_limit_range_fails(kind, name)
     ]
 
 
+# Policies that select every pod of the namespace (deny both ways, DNS) and the egress policies
+# of the pods these tests leave unselected.
+NAMESPACE_WIDE = ("default-deny-ingress", "default-deny-egress", "allow-dns", "kafka-ui-egress", "service-dataingestor-egress")
+
+
 @case("namespace-lockdown", "fail")
 def test_a_pod_that_no_network_policy_selects_fails():
-    """Without default-deny and the MySQL policy, MySQL, the ingestor and Kafka UI are unselected."""
-    regs = without(trip_namespace(), "default-deny-ingress", "mysql-ingress")
+    """Without the namespace-wide policies and the MySQL policy, MySQL, the ingestor and Kafka UI
+    are unselected."""
+    regs = without(trip_namespace(), *NAMESPACE_WIDE, "mysql-ingress")
     assert sorted(stack_violations("namespace-lockdown", regs)) == [
         f"{TRIP}/kafka-ui: no NetworkPolicy selects its pods",
         f"{TRIP}/mysql: no NetworkPolicy selects its pods",
@@ -86,7 +92,7 @@ def test_a_pod_that_no_network_policy_selects_fails():
 
 
 def test_match_expressions_select_pods_like_kubernetes_does():
-    regs = without(trip_namespace(), "default-deny-ingress")
+    regs = without(trip_namespace(), *NAMESPACE_WIDE)
     selector = {"matchExpressions": [{"key": "app.kubernetes.io/name", "operator": "In", "values": ["service-dataingestor", "kafka-ui"]}]}
     policy = {"metadata": {"name": "tools", "namespace": TRIP}, "spec": {"podSelector": selector}}
     tools = synthetic("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tools", policy)
@@ -123,6 +129,8 @@ EKS_POLICIES = [
     "eks-ingress-https",
     "eks-no-nodeport-services",
     "kind-conveniences-off-eks",
+    "eks-api-endpoint-closed",
+    "eks-network-policy-enforcement",
 ]
 
 
@@ -377,3 +385,112 @@ def _insecure_kubelet(regs):
 def test_breaking_a_guarded_eks_object_fails(policy, break_it, expected):
     [message] = _eks_stack_violations(policy, break_it)
     assert message.startswith(expected)
+
+
+# --- Issue 15: the guards on the real eks program -------------------------------------------
+
+
+def _eks_regs() -> list[Registration]:
+    return registrations("eks")
+
+
+def _one_of(regs: list[Registration], type_token: str, name: str | None = None) -> Registration:
+    (found,) = [r for r in regs if r.type == type_token and (name is None or r.name == name)]
+    return found
+
+
+@case("eks-api-endpoint-closed", "pass")
+def test_the_eks_programs_endpoint_limited_to_its_cidrs_passes():
+    assert stack_violations("eks-api-endpoint-closed", _eks_regs()) == []
+
+
+@case("eks-api-endpoint-closed", "pass")
+def test_a_private_only_endpoint_passes():
+    regs = _eks_regs()
+    cluster = _one_of(regs, "eks:index:Cluster")
+    cluster.inputs["endpointPublicAccess"] = False
+    cluster.inputs.pop("publicAccessCidrs")
+    assert stack_violations("eks-api-endpoint-closed", regs) == []
+
+
+@case("eks-api-endpoint-closed", "fail")
+def test_an_endpoint_open_to_the_internet_fails():
+    regs = _eks_regs()
+    cluster = _one_of(regs, "eks:index:Cluster")
+    cluster.inputs.pop("publicAccessCidrs")
+    assert stack_violations("eks-api-endpoint-closed", regs) == [
+        "cluster cluster-eks: the public API endpoint is open to 0.0.0.0/0 (set publicAccessCidrs or endpointPublicAccess: false)"
+    ]
+    cluster.inputs["publicAccessCidrs"] = ["203.0.113.0/24", "0.0.0.0/0"]
+    assert stack_violations("eks-api-endpoint-closed", regs) == ["cluster cluster-eks: publicAccessCidrs includes 0.0.0.0/0, the whole internet"]
+
+
+@case("eks-network-policy-enforcement", "pass")
+def test_the_eks_programs_vpc_cni_with_its_policy_agent_passes():
+    assert stack_violations("eks-network-policy-enforcement", _eks_regs()) == []
+
+
+@case("eks-network-policy-enforcement", "fail")
+def test_a_vpc_cni_without_its_policy_agent_fails():
+    regs = _eks_regs()
+    cni = next(r for r in regs if r.type == "aws:eks/addon:Addon" and r.inputs["addonName"] == "vpc-cni")
+    cni.inputs["configurationValues"] = '{"enableNetworkPolicy": "false"}'
+    message = 'the VPC CNI does not enforce NetworkPolicies: set enableNetworkPolicy "true" in the vpc-cni add-on\'s configurationValues'
+    assert stack_violations("eks-network-policy-enforcement", regs) == [message]
+    assert stack_violations("eks-network-policy-enforcement", [r for r in regs if r is not cni]) == [message]
+
+
+@case("default-deny-egress", "pass")
+@pytest.mark.parametrize("stack", ["dev", "eks"])
+def test_every_namespace_of_the_real_programs_denies_egress(stack):
+    assert stack_violations("default-deny-egress", registrations(stack)) == []
+
+
+@case("default-deny-egress", "fail")
+def test_a_namespace_without_default_deny_egress_fails():
+    regs = [r for r in _eks_regs() if not ((r.inputs.get("metadata") or {}).get("name") == "default-deny-egress" and (r.inputs.get("metadata") or {}).get("namespace") == "cloudmart")]
+    assert stack_violations("default-deny-egress", regs) == [
+        "namespace cloudmart has no default-deny egress NetworkPolicy (podSelector {}, policyTypes [Egress], no rules)"
+    ]
+    # An "egress" that allows something is no default deny.
+    regs = _eks_regs()
+    deny = next(r for r in regs if (r.inputs.get("metadata") or {}).get("name") == "default-deny-egress" and r.inputs["metadata"]["namespace"] == "tracing")
+    deny.inputs["spec"]["egress"] = [{}]
+    assert stack_violations("default-deny-egress", regs) == [
+        "namespace tracing has no default-deny egress NetworkPolicy (podSelector {}, policyTypes [Egress], no rules)"
+    ]
+
+
+@case("eks-imdsv2", "fail")
+def test_node_groups_without_launch_templates_fail():
+    regs = [r for r in _eks_regs() if r.type != "aws:ec2/launchTemplate:LaunchTemplate"]
+    for group in (r for r in regs if r.type == "eks:index:ManagedNodeGroup"):
+        group.inputs.pop("launchTemplate", None)
+    violations = stack_violations("eks-imdsv2", regs)
+    assert violations == [
+        "node group cluster-base-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
+        "node group cluster-spot-nodes has no launch template (IMDSv2 and volume encryption left to defaults)",
+    ]
+
+
+@case("eks-imdsv2", "fail")
+def test_a_launch_template_allowing_imdsv1_or_two_hops_or_a_plain_root_fails():
+    template = synthetic(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "nodes-lt",
+        {"metadataOptions": {"httpTokens": "optional", "httpPutResponseHopLimit": 2}, "blockDeviceMappings": [{"ebs": {"encrypted": "false"}}]},
+    )
+    assert stack_violations("eks-imdsv2", [EKS_CLUSTER, template]) == [
+        "launch template nodes-lt: metadataOptions.httpTokens is 'optional', expected required",
+        "launch template nodes-lt: metadataOptions.httpPutResponseHopLimit is 2, expected 1",
+        "launch template nodes-lt: the root volume is not encrypted (blockDeviceMappings[].ebs.encrypted)",
+    ]
+
+
+def test_imdsv2_does_not_apply_to_kind_stacks():
+    assert stack_violations("eks-imdsv2", registrations()) == []
+
+
+@case("eks-imdsv2", "pass")
+def test_the_eks_programs_node_groups_require_imdsv2_with_hop_limit_1_and_encrypted_roots():
+    assert stack_violations("eks-imdsv2", _eks_regs()) == []

@@ -94,7 +94,12 @@ def test_kafka_ui_and_the_ingestor_accept_nothing(stack, name):
     assert _admitted(stack, trip_namespace(stack), name) == {}
 
 
-def test_exporter_ports_accept_only_monitoring(stack):
+# Issue 15: scrape rules admit Prometheus's pods (app.kubernetes.io/name=prometheus in
+# monitoring), not the whole namespace (Grafana, Loki, Alloy...).
+PROMETHEUS = ("selector", '{"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}', '{"matchLabels": {"app.kubernetes.io/name": "prometheus"}}')
+
+
+def test_exporter_ports_accept_only_prometheus(stack):
     pods, _, _ = _world(stack)
     checked = 0
     for pod in [p for p in pods if p.namespace in app_namespaces(stack)]:
@@ -105,7 +110,7 @@ def test_exporter_ports_accept_only_monitoring(stack):
             if port["name"] == "metrics"
         }
         for port in ports:
-            assert _admitted(stack, pod.namespace, pod.name)[port] == {("namespace", "monitoring")}, pod.owner
+            assert _admitted(stack, pod.namespace, pod.name)[port] == {PROMETHEUS}, pod.owner
             checked += 1
     assert checked >= 5  # the five CloudMart exporter sidecars
 
@@ -119,7 +124,8 @@ def test_scraped_pods_admit_prometheus_on_their_scrape_port(stack):
             if annotations.get("prometheus.io/scrape") == "true":
                 port = int(annotations["prometheus.io/port"])
                 sources = _admitted(stack, o["metadata"]["namespace"], o["metadata"]["name"])[port]
-                assert ("namespace", "monitoring") in sources, o["metadata"]["name"]
+                assert PROMETHEUS in sources, o["metadata"]["name"]
+                assert ("namespace", "monitoring") not in sources, o["metadata"]["name"]
 
 
 def _backends(stack: str, service: dict):
@@ -181,7 +187,7 @@ def _entry_backends(stack: str):
     for ingress in of_kind(stack, "Ingress"):
         ns = ingress["metadata"]["namespace"]
         if ns not in app_namespaces(stack):
-            continue  # Grafana and the Jaeger UI: chart Services, no NetworkPolicies there yet
+            continue  # Grafana and the Jaeger UI: their chart pods have their own policies (test_flows)
         services = {s["metadata"]["name"]: s for s in of_kind(stack, "Service", ns)}
         for rule in ingress["spec"]["rules"]:
             for path in rule["http"]["paths"]:

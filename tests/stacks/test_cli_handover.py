@@ -9,19 +9,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.conftest import ROOT, STACKS, stack_run
+from tests.conftest import EMAIL_SETTINGS, ROOT, SLACK_SETTINGS, STACKS, stack_run
 from tools.mockrun import run_program, stack_config
 from tools.render import collect
 from tools.validate import validate_object
 
 P = "cloud-platform:"
-SLACK = {P + "alertSlackWebhookUrl": {"secure": "v1:ciphertext"}}
-EMAIL = {
-    P + "alertEmailTo": "ops@example.com",
-    P + "alertEmailFrom": "alerts@example.com",
-    P + "alertSmtpSmarthost": "smtp.example.com:587",
-    P + "alertSmtpPassword": {"secure": "v1:ciphertext"},
-}
+SLACK = SLACK_SETTINGS
+EMAIL = EMAIL_SETTINGS
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])

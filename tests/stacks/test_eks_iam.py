@@ -42,8 +42,9 @@ def test_charts_run_under_the_service_accounts_their_roles_trust():
     ca = releases["cluster-autoscaler"]["rbac"]["serviceAccount"]
     assert ca["name"] == "cluster-autoscaler"
     assert ca["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:mock:::role/cluster-autoscaler-role"}
-    (ebs,) = _up().of_type("aws:eks/addon:Addon")
-    assert ebs.inputs["serviceAccountRoleArn"] == "arn:aws:mock:::role/ebs-csi-role"
+    addons = {a.inputs["addonName"]: a.inputs for a in _up().of_type("aws:eks/addon:Addon")}
+    assert addons["aws-ebs-csi-driver"]["serviceAccountRoleArn"] == "arn:aws:mock:::role/ebs-csi-role"
+    assert addons["vpc-cni"]["serviceAccountRoleArn"] == "arn:aws:mock:::role/cluster-vpc-cni-role"
     assert EBS_CSI.service_account == "ebs-csi-controller-sa"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
+import pulumi
 import pytest
 
 from components.trip_currency.catalog import built_images
@@ -109,9 +110,10 @@ def test_cluster_is_1_35_api_auth_oidc_kms_logs_standard_support_named_explicitl
     assert i["skipDefaultNodeGroup"] is True
     assert "storageClasses" not in i
     assert set(i["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
-    (logs,) = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    logs = _one(run, "aws:cloudwatch/logGroup:LogGroup", "cluster-logs")
     assert logs.inputs["name"] == "/aws/eks/trip-service-cluster/cluster" and logs.inputs["retentionInDays"] == 30
     assert logs.urn in cluster.dependencies  # exists before EKS would create it without expiry
+    assert logs.inputs["kmsKeyId"] == "arn:aws:mock:::key/logs-key"
     secrets_key = _one(run, "aws:kms/key:Key", "eks-secrets-key")
     assert i["encryptionConfigKeyArn"] == f"arn:aws:mock:::key/{secrets_key.name}"
 
@@ -119,12 +121,46 @@ def test_cluster_is_1_35_api_auth_oidc_kms_logs_standard_support_named_explicitl
 def test_managed_addons_are_pinned_to_the_versions_get_addon_version_resolves():
     run = _up()
     (cluster,) = run.of_type("eks:index:Cluster")
-    assert cluster.inputs["vpcCniOptions"]["addonVersion"] == "v0.0.0-mock-vpc-cni-1.35"
     assert cluster.inputs["corednsAddonOptions"]["version"] == "v0.0.0-mock-coredns-1.35"
     assert cluster.inputs["kubeProxyAddonOptions"]["version"] == "v0.0.0-mock-kube-proxy-1.35"
-    (ebs,) = run.of_type("aws:eks/addon:Addon")
-    assert ebs.inputs["addonName"] == "aws-ebs-csi-driver"
-    assert ebs.inputs["addonVersion"] == "v0.0.0-mock-aws-ebs-csi-driver-1.35"
+    addons = {a.inputs["addonName"]: a.inputs for a in run.of_type("aws:eks/addon:Addon")}
+    assert set(addons) == {"aws-ebs-csi-driver", "vpc-cni"}
+    assert addons["aws-ebs-csi-driver"]["addonVersion"] == "v0.0.0-mock-aws-ebs-csi-driver-1.35"
+    assert addons["vpc-cni"]["addonVersion"] == "v0.0.0-mock-vpc-cni-1.35"
+
+
+def test_the_vpc_cni_enforces_network_policies_with_its_own_irsa_role_before_any_node_joins():
+    run = _up()
+    (cluster,) = run.of_type("eks:index:Cluster")
+    assert cluster.inputs["useDefaultVpcCni"] is True and "vpcCniOptions" not in cluster.inputs  # pulumi-eks adds no second one
+    cni = _one(run, "aws:eks/addon:Addon", "cluster-vpc-cni-addon")
+    assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert cni.inputs["resolveConflictsOnCreate"] == "OVERWRITE"  # adopts the aws-node EKS bootstraps
+    role = _one(run, "aws:iam/role:Role", "cluster-vpc-cni-role")
+    assert cni.inputs["serviceAccountRoleArn"] == f"arn:aws:mock:::role/{role.name}"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["StringEquals"]
+    assert [v for k, v in trust.items() if k.endswith(":sub")] == ["system:serviceaccount:kube-system:aws-node"]
+    (attachment,) = [r for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.name.startswith("cluster-vpc-cni-")]
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+    for group in run.of_type("eks:index:ManagedNodeGroup"):
+        assert cni.urn in group.dependencies, group.name
+
+
+def test_the_api_endpoint_is_public_only_to_the_configured_cidrs_or_private_only():
+    (cluster,) = _up().of_type("eks:index:Cluster")
+    assert cluster.inputs["endpointPrivateAccess"] is True
+    assert cluster.inputs["endpointPublicAccess"] is True
+    assert cluster.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]  # Pulumi.eks.yaml's example range
+    (private,) = _with_config(apiPublicAccessCidrs="").of_type("eks:index:Cluster")
+    assert private.inputs["endpointPublicAccess"] is False and "publicAccessCidrs" not in private.inputs
+    assert private.inputs["endpointPrivateAccess"] is True
+
+
+def test_an_api_endpoint_open_to_the_internet_registers_nothing():
+    for preview in (True, False):
+        with pytest.raises(pulumi.RunError, match=r"apiPublicAccessCidrs must be .*never 0\.0\.0\.0/0.*got \"0\.0\.0\.0/0\"") as err:
+            _with_config(preview, apiPublicAccessCidrs="0.0.0.0/0")
+        assert err.value.registrations == []
 
 
 def test_admin_principals_get_cluster_admin_access_entries():
@@ -191,8 +227,10 @@ def test_every_node_group_launches_from_a_template_with_imdsv2_hop_limit_1_encry
 def test_node_role_has_only_the_eks_node_minimum():
     run = _up()
     node_attachments = [r for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.name.startswith("cluster-node-")]
+    # No AmazonEKS_CNI_Policy: aws-node has its own IRSA role, so pods reaching the node's
+    # credentials do not inherit the right to assign ENIs and addresses.
     assert {r.inputs["policyArn"].rsplit("/", 1)[-1] for r in node_attachments} == {
-        "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"
+        "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"
     }
     role = _one(run, "aws:iam/role:Role", "cluster-node-role")
     assert not [r for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == role.name]
@@ -200,7 +238,7 @@ def test_node_role_has_only_the_eks_node_minimum():
 
 def test_kms_keys_are_protected_rotated_with_a_deletion_window():
     keys = _up().of_type("aws:kms/key:Key")
-    assert {k.name for k in keys} == {"eks-secrets-key", "data-key"}
+    assert {k.name for k in keys} == {"eks-secrets-key", "data-key", "logs-key"}
     for key in keys:
         assert key.protect
         assert key.inputs["deletionWindowInDays"] == 30
@@ -305,23 +343,81 @@ def test_an_existing_certificate_arn_replaces_acm_issuance():
         assert ingress.inputs["metadata"]["annotations"][ALB + "certificate-arn"] == arn
 
 
-def test_grafana_jaeger_and_cloudmart_share_the_alb_group_on_hosts_under_the_domain():
+def test_cloudmart_shares_the_public_alb_group_and_the_admin_uis_are_not_on_it():
     ingresses = _ingresses()
+    o = ingresses["cloudmart-ingress"]
+    assert o["metadata"]["namespace"] == "cloudmart" and o["spec"]["ingressClassName"] == "alb"
+    assert o["spec"]["rules"][0]["host"] == "2025teamproject.store"
+    assert o["metadata"]["annotations"][ALB + "group.name"] == "trip-service-alb"
+    assert o["metadata"]["annotations"][ALB + "healthcheck-path"] == "/health"
+    backends = {p["path"]: p["backend"]["service"]["name"] for p in o["spec"]["rules"][0]["http"]["paths"]}
+    assert backends["/cloudmart/user"] == "user-service"
+    # No adminCidrs in Pulumi.eks.yaml: Grafana and the Jaeger UI have no Ingress (port-forward only).
+    assert set(ingresses) == {"trip-service-ingress", "cloudmart-ingress"}
+
+
+ADMIN = "198.51.100.0/24,203.0.113.10/32"
+
+
+def test_admin_cidrs_put_grafana_and_jaeger_on_a_separate_alb_admitting_only_them():
+    run = _with_config(adminCidrs=ADMIN)
+    ingresses = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type("kubernetes:networking.k8s.io/v1:Ingress")}
     expected = {
         "grafana": ("monitoring", "grafana.2025teamproject.store", "/api/health"),
         "jaeger-ui": ("tracing", "jaeger.2025teamproject.store", "/"),
-        "cloudmart-ingress": ("cloudmart", "2025teamproject.store", "/health"),
     }
     for name, (namespace, host, health) in expected.items():
         o = ingresses[name]
+        a = o["metadata"]["annotations"]
         assert o["metadata"]["namespace"] == namespace
-        assert o["spec"]["ingressClassName"] == "alb"
         assert o["spec"]["rules"][0]["host"] == host
-        assert o["metadata"]["annotations"][ALB + "group.name"] == "trip-service-alb"
-        assert o["metadata"]["annotations"][ALB + "healthcheck-path"] == health
-    backends = {p["path"]: p["backend"]["service"]["name"] for p in ingresses["cloudmart-ingress"]["spec"]["rules"][0]["http"]["paths"]}
-    assert backends["/cloudmart/user"] == "user-service"
-    assert set(ingresses) == {"trip-service-ingress", "cloudmart-ingress", "grafana", "jaeger-ui"}
+        assert a[ALB + "group.name"] == a[ALB + "load-balancer-name"] == "trip-service-admin-alb"
+        assert a[ALB + "inbound-cidrs"] == ADMIN
+        assert a[ALB + "healthcheck-path"] == health
+        assert a[ALB + "ssl-redirect"] == "443"
+    for public in ("trip-service-ingress", "cloudmart-ingress"):
+        notes = ingresses[public]["metadata"]["annotations"]
+        assert notes[ALB + "group.name"] == "trip-service-alb" and ALB + "inbound-cidrs" not in notes
+    cert = _one(run, "aws:acm/certificate:Certificate", "tls-cert")
+    assert {cert.inputs["domainName"], *cert.inputs["subjectAlternativeNames"]} == {
+        "2025teamproject.store", "grafana.2025teamproject.store", "jaeger.2025teamproject.store"
+    }
+
+
+def test_both_albs_drop_invalid_headers_log_to_the_access_log_bucket_and_are_deletion_protected():
+    run = _with_config(adminCidrs=ADMIN)
+    bucket = _one(run, "aws:s3/bucket:Bucket", "alb-logs")
+    name = bucket.inputs["bucket"]
+    assert name == f"trip-service-cluster-alb-logs-{MOCK_ACCOUNT}-ap-northeast-2"
+    for ingress in run.of_type("kubernetes:networking.k8s.io/v1:Ingress"):
+        attributes = dict(kv.split("=", 1) for kv in ingress.inputs["metadata"]["annotations"][ALB + "load-balancer-attributes"].split(","))
+        assert attributes == {
+            "routing.http.drop_invalid_header_fields.enabled": "true",
+            "access_logs.s3.enabled": "true",
+            "access_logs.s3.bucket": name,
+            "access_logs.s3.prefix": "alb",
+            "deletion_protection.enabled": "true",
+        }, ingress.name
+    # The bucket policy exists before the controller, which every Ingress waits for.
+    policy = _one(run, "aws:s3/bucketPolicy:BucketPolicy", "alb-logs-policy")
+    assert policy.urn in _one(run, "kubernetes:helm.sh/v4:Chart", CONTROLLER).dependencies
+
+
+def test_the_access_log_bucket_is_sse_s3_private_expiring_and_writable_by_the_regions_elb_account():
+    run = _up()
+    (encryption,) = run.of_type("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    # SSE-S3: the only server-side encryption ELB access-log delivery supports (not SSE-KMS).
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    (block,) = run.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert all(block.inputs[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    (lifecycle,) = run.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (rule,) = lifecycle.inputs["rules"]
+    assert rule["status"] == "Enabled" and rule["expiration"] == {"days": 90}
+    policy = json.loads(_one(run, "aws:s3/bucketPolicy:BucketPolicy", "alb-logs-policy").inputs["policy"])
+    (write,) = [st for st in policy["Statement"] if st["Effect"] == "Allow"]
+    # ap-northeast-2's Elastic Load Balancing account (a Region available before August 2022).
+    assert write["Principal"] == {"AWS": "arn:aws:iam::600734575887:root"} and write["Action"] == "s3:PutObject"
+    assert write["Resource"].endswith(f"/alb/AWSLogs/{MOCK_ACCOUNT}/*")
 
 
 def test_no_service_on_eks_opens_node_ports():
@@ -338,11 +434,17 @@ def test_frontend_gets_seed_004s_nlb():
     (lb,) = [s for s in _objects("Service") if s["spec"].get("type") == "LoadBalancer"]
     assert lb["metadata"]["namespace"] == "trip-service-prod"
     assert lb["spec"]["selector"]["app.kubernetes.io/name"] == "service-frontend"
+    cert = f"arn:aws:acm:mock-region:{MOCK_ACCOUNT}:certificate/mock-tls-cert"
     assert lb["metadata"]["annotations"] == {
         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": cert,
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "443",
+        "service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
     }
+    # TLS on 443 only: no plain-HTTP listener, the NLB forwards to the frontend's HTTP port.
+    assert lb["spec"]["ports"] == [{"name": "public", "port": 443, "targetPort": "http", "protocol": "TCP"}]
 
 
 def test_ingresses_and_load_balancers_wait_for_the_controller_which_waits_for_the_nodes():
@@ -355,7 +457,7 @@ def test_ingresses_and_load_balancers_wait_for_the_controller_which_waits_for_th
     fronted = run.of_type("kubernetes:networking.k8s.io/v1:Ingress") + [
         r for r in run.of_type("kubernetes:core/v1:Service") if r.inputs["spec"].get("type") == "LoadBalancer"
     ]
-    assert len(fronted) == 5  # four Ingresses and the NLB Service
+    assert len(fronted) == 3  # Trip's and CloudMart's Ingresses and the NLB Service (no admin ALB here)
     for reg in fronted:
         # Created after the controller, so deleted before it: no ALB or NLB is orphaned.
         assert controller.urn in reg.dependencies, reg.name
@@ -406,8 +508,64 @@ def test_every_aws_resource_goes_through_the_configured_regions_provider():
 
 def test_urls_name_the_https_hosts_and_cloudmarts_paths_without_node_ports():
     urls = _up().outputs["urls"]
-    assert urls["grafana"] == "https://grafana.2025teamproject.store"
-    assert urls["jaeger"] == "https://jaeger.2025teamproject.store"
+    assert "grafana" not in urls and "jaeger" not in urls  # no admin ALB: port-forward only
+    admin = _with_config(adminCidrs=ADMIN).outputs["urls"]
+    assert admin["grafana"] == "https://grafana.2025teamproject.store"
+    assert admin["jaeger"] == "https://jaeger.2025teamproject.store"
     assert urls["trip"] == "https://2025teamproject.store"
     assert urls["user-service-ingress"] == "https://2025teamproject.store/cloudmart/user"
     assert not [u for u in urls.values() if "localhost" in u]
+
+
+def test_vpc_flow_logs_go_to_a_kms_encrypted_log_group_with_a_retention():
+    run = _up()
+    (vpc,) = run.of_type("aws:ec2/vpc:Vpc")
+    (flow,) = run.of_type("aws:ec2/flowLog:FlowLog")
+    group = _one(run, "aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
+    assert flow.inputs["vpcId"] == f"{vpc.name}-id"
+    assert flow.inputs["trafficType"] == "ALL" and flow.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow.inputs["logDestination"] == f"arn:aws:mock:::loggroup/{group.name}"
+    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["kmsKeyId"] == "arn:aws:mock:::key/logs-key"
+    role = _one(run, "aws:iam/role:Role", "network-flow-logs-role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert flow.inputs["iamRoleArn"] == f"arn:aws:mock:::role/{role.name}"
+
+
+def test_the_vpcs_default_security_group_keeps_no_rules():
+    (sg,) = _up().of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert sg.inputs["vpcId"] == "network-vpc-id"
+    assert sg.inputs["ingress"] == [] and sg.inputs["egress"] == []
+
+
+def test_the_logs_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups_only():
+    policy = json.loads(_one(_up(), "aws:kms/key:Key", "logs-key").inputs["policy"])
+    admin, logs = policy["Statement"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{MOCK_ACCOUNT}:root"}
+    assert logs["Principal"] == {"Service": "logs.ap-northeast-2.amazonaws.com"}
+    assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:ap-northeast-2:{MOCK_ACCOUNT}:*"}}
+
+
+def _policy(run, namespace, name):
+    (found,) = [
+        r.inputs for r in run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if r.inputs["metadata"]["namespace"] == namespace and r.inputs["metadata"]["name"] == name
+    ]
+    return found
+
+
+def test_the_admin_uis_admit_the_admin_albs_subnets_only_when_it_exists():
+    from components.aws.specs import subnet_plan
+
+    public = {p.cidr for p in subnet_plan("10.0.0.0/16", 3) if p.public}
+
+    def sources(run, namespace, name, port):
+        rules = _policy(run, namespace, name)["spec"]["ingress"]
+        return {peer["ipBlock"]["cidr"] for r in rules if {"protocol": "TCP", "port": port} in r["ports"] for peer in r["from"] if "ipBlock" in peer}
+
+    admin = _with_config(adminCidrs=ADMIN)
+    assert sources(admin, "monitoring", "grafana-ingress", 3000) == public
+    assert sources(admin, "tracing", "jaeger-ingress", 16686) == public
+    closed = _up()
+    assert sources(closed, "monitoring", "grafana-ingress", 3000) == set()
+    assert sources(closed, "tracing", "jaeger-ingress", 16686) == set()

@@ -6,9 +6,11 @@ session can never be used by a test.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import boto3
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -29,6 +31,15 @@ AWS_ENV = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shared_service_models():
+    """Every boto3 session of the run shares one botocore loader, so each service model (EC2's
+    is megabytes of JSON) is read once per run, not once per test; the models are read-only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", functools.cache(botocore.session.create_loader))
+        yield
 
 
 @pytest.fixture

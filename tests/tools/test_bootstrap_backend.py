@@ -8,6 +8,7 @@ import pytest
 
 from tests.tools.conftest import MOTO_ACCOUNT, REGION
 from tools import bootstrap_backend as bb
+from tools import stackenv
 from tools.__main__ import main
 from tools.awsenv import Caller
 
@@ -166,3 +167,14 @@ def test_missing_credentials_give_one_line_and_no_traceback(no_aws_credentials, 
     assert len(lines) == 1
     assert "no AWS credentials found" in lines[0] and "aws configure" in lines[0]
     assert "Traceback" not in captured.err + captured.out
+
+
+def test_bootstrap_backend_save_writes_the_file_make_includes(aws, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(stackenv, "ROOT_DIR", tmp_path)
+    assert main(["bootstrap-backend", "--save"]) == 0
+    saved = stackenv.read_backend_file(tmp_path / ".pulumi-backend-eks.mk")
+    assert saved == {
+        "PULUMI_BACKEND_URL": f"s3://{BUCKET}?region={REGION}&awssdk=v2",
+        "PULUMI_SECRETS_PROVIDER": f"awskms://alias/cloud-platform-secrets?region={REGION}",
+    }
+    assert ".pulumi-backend-eks.mk" in capsys.readouterr().out

@@ -242,3 +242,28 @@ def test_a_stack_without_a_stack_file_stops_with_one_line(aws, capsys):
     assert pf.run(Namespace(profile=None), stack="nope", quota=quota(5)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"preflight eks: no Pulumi.nope.yaml: expected one of {', '.join(stack_names())}"]
+
+
+def test_an_instance_type_offered_in_every_zone_the_stack_uses_passes(aws):
+    [row] = pf.instance_type_rows(aws, Plan(instance_types=("t3.medium",), zone_count=3), REGION)
+    assert row == pf.Row("instance type t3.medium", pf.OK, "offered in ap-northeast-2a, ap-northeast-2b, ap-northeast-2c")
+
+
+def test_an_instance_type_missing_from_a_zone_the_stack_uses_blocks(aws):
+    """moto's offerings data (from AWS) has p4d.24xlarge in ap-northeast-2b only."""
+    rows = pf.instance_type_rows(aws, Plan(instance_types=("t3.medium", "p4d.24xlarge"), zone_count=3), REGION)
+    assert [r.status for r in rows] == [pf.OK, pf.FAIL]
+    assert rows[1].detail.startswith("not offered in ap-northeast-2a, ap-northeast-2c: choose a type")
+
+
+def test_the_plan_holds_the_node_groups_types_and_the_zones_of_the_eks_stack():
+    from tests.conftest import stack_run
+    from tools.eks_plan import plan_from_run
+
+    from tools.render import checked_config
+
+    plan = plan_from_run(stack_run("eks", False))
+    values = checked_config("eks")
+    configured = {t.strip() for k, v in values.items() if k.endswith("InstanceTypes") for t in v.split(",") if t.strip()}
+    assert set(plan.instance_types) == configured
+    assert plan.zone_count == values["availabilityZones"]

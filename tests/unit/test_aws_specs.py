@@ -72,7 +72,7 @@ def test_storage_class_spec_is_strict_valid():
 
 
 def test_route_ingress_keeps_the_platform_annotations_and_sets_its_own_health_check():
-    platform = Platform("eks", "ClusterIP", "alb", ingress_annotations=tuple(specs.alb_annotations("arn:cert").items()))
+    platform = Platform("eks", "ClusterIP", "alb", ingress_annotations=tuple(specs.alb_annotations("arn:cert", "logs-bucket").items()))
     ingress = route_ingress(Route("grafana", "monitoring", "grafana.example.org", (("/", "grafana", 80),), "/api/health", Ownership("platform", "CC-2000"), "observability"), platform)
     validate_object(ingress)
     annotations = ingress["metadata"]["annotations"]
@@ -94,3 +94,22 @@ def test_the_mock_monitor_does_not_advertise_resource_references():
     assert resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS in monitor.GetDeploymentInfo(None).supportedFeatures
     ask = type("Request", (), {"id": "resourceReferences"})
     assert monitor.SupportsFeature(ask).hasSupport is False
+
+
+def test_admin_alb_annotations_need_cidrs_and_leave_the_public_group():
+    public = specs.alb_annotations("arn:cert", "logs-bucket")
+    admin = specs.admin_alb_annotations(public, ("198.51.100.0/24",))
+    assert admin["alb.ingress.kubernetes.io/group.name"] == specs.ADMIN_ALB_GROUP != public["alb.ingress.kubernetes.io/group.name"]
+    assert admin["alb.ingress.kubernetes.io/inbound-cidrs"] == "198.51.100.0/24"
+    with pytest.raises(ValueError, match="needs at least one CIDR"):
+        specs.admin_alb_annotations(public, ())
+
+
+def test_the_internet_egress_excludes_every_private_range_and_the_metadata_service():
+    from components.netpol import INTERNET, Egress, internet
+
+    (peer,) = internet((443,)).to_k8s()["to"]
+    assert peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= set(peer["ipBlock"]["except"])
+    with pytest.raises(ValueError, match="metadata service"):
+        Egress((443,), cidrs=(INTERNET,))

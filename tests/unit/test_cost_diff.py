@@ -3,15 +3,12 @@ the budget guard (``monthlyBudget``, ``maxIncreasePercent``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 
 from components.cost.inventory import HELM_CHART
 from stacks.settings import KEYS_BY_NAME, PROJECT, ConfigError, settings_from, validate
-from tests.conftest import ROOT
-from tests.unit.test_tools_cli import project_copy  # noqa: F401 - the fixture
+from tests.unit.test_tools_cli import _append, stack_files  # noqa: F401 - the fixture
 from tools import __main__ as cli
 from tools.diff import Record, Side, StackDiff, base_stack_names, budget_problems, compare, format_markdown, format_text, side
 
@@ -113,13 +110,14 @@ def test_cli_exits_non_zero_with_the_reason_when_the_guard_trips(monkeypatch, ca
     assert cli.main(["diff", "--base", "main", "--stack", "dev"]) == 0
 
 
-def test_tools_diff_renders_a_git_ref_in_a_subprocess_and_the_working_tree():
-    """The real command against the repository's HEAD (always present, shallow clones too)."""
-    proc = subprocess.run([sys.executable, "-m", "tools", "diff", "--base", "HEAD", "--stack", "dev"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert proc.returncode in (0, 1), proc.stderr
-    assert proc.stdout.startswith("== dev: ") and "against HEAD" in proc.stdout
-    assert "   cost: $" in proc.stdout and "/month" in proc.stdout
+def test_tools_diff_renders_a_git_ref_in_a_subprocess_and_the_working_tree(capsys):
+    """The real command against the repository's HEAD (always present, shallow clones too):
+    the base renders in a subprocess from the ref's tree, the working tree in this process."""
+    code = cli.main(["diff", "--base", "HEAD", "--stack", "dev"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    assert out.startswith("== dev: ") and "against HEAD" in out
+    assert "   cost: $" in out and "/month" in out
 
 
 def test_a_stack_the_change_removes_lists_every_object_removed_and_trips_no_guard():
@@ -139,9 +137,9 @@ def test_budget_guard_fails_an_estimate_it_cannot_price():
     ]
 
 
-def test_cost_with_a_bad_budget_key_prints_only_the_problem_line_and_exits_2(project_copy):
-    with (project_copy / "Pulumi.dev.yaml").open("a") as stack_file:
-        stack_file.write('  cloud-platform:maxIncreasePercent: "lots"\n')
-    result = subprocess.run([sys.executable, "-m", "tools", "cost", "dev"], cwd=project_copy, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.splitlines() == [f'{P}maxIncreasePercent must be a decimal number from 0 to 10000 (got "lots")']
+def test_cost_with_a_bad_budget_key_prints_only_the_problem_line_and_exits_2(stack_files, capsys):
+    _append(stack_files, "dev", '  cloud-platform:maxIncreasePercent: "lots"\n')
+    assert cli.main(["cost", "dev"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [f'{P}maxIncreasePercent must be a decimal number from 0 to 10000 (got "lots")']

@@ -49,6 +49,7 @@ def test_the_eks_stack_file_is_valid_as_committed():
     assert values["awsRegion"] == "ap-northeast-2" and values["domain"] == "2025teamproject.store"
 
 
+CIDRS = "comma-separated IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0 (or empty)"
 BAD = [
     (_eks(awsRegion="ap-northeast-9"), f'{P}awsRegion must be an AWS region with EKS, such as ap-northeast-2 (got "ap-northeast-9")'),
     (_eks(kubernetesVersion="1.33"), f'{P}kubernetesVersion must be one of 1.35 (got "1.33")'),
@@ -70,13 +71,23 @@ BAD = [
     (_eks(spotInstanceTypes="m5.large,m6i.large"), f"{P}spotInstanceTypes must be at least 3 different types of the same vCPU and memory, so one reclaimed Spot pool does not empty the group (got m5.large, m6i.large)"),
     (_eks(spotInstanceTypes="m5.large,m6i.large,m5.xlarge"), f"{P}spotInstanceTypes must be at least 3 different types of the same vCPU and memory, so one reclaimed Spot pool does not empty the group (got m5.large, m6i.large, m5.xlarge)"),
     (_eks(baseInstanceTypes="t4g.large"), f"{P}baseInstanceTypes must all be {P}baseArch amd64 (got t4g.large (arm64))"),
-    (_eks(baseInstanceTypes="x9.huge"), f"{P}baseInstanceTypes has types without capacity data: x9.huge (known: " + ", ".join(INSTANCE_TYPES) + "; add one to components/cost/instances.py)"),
+    # A real EC2 type (x9.huge is not one, and the EC2 enum check refuses it first) that the
+    # capacity table lacks.
+    (_eks(baseInstanceTypes="c5.xlarge"), f"{P}baseInstanceTypes has types without capacity data: c5.xlarge (known: " + ", ".join(INSTANCE_TYPES) + "; add one to components/cost/instances.py)"),
     (_eks(spotDiscountPercent="95"), f'{P}spotDiscountPercent must be a decimal number from 0 to 90 (got "95")'),
     (_eks(costAssumptions="natGb=lots"), f'{P}costAssumptions must be name=number pairs separated by commas, names among natGb, logGb, albLcu, nlbLcu, crossAzGb, ecrGb, hostedZones, dnsQueriesMillions (or empty) (got "natGb=lots")'),
     (_eks(costAssumptions="trafficGb=1"), f'{P}costAssumptions must be name=number pairs separated by commas, names among natGb, logGb, albLcu, nlbLcu, crossAzGb, ecrGb, hostedZones, dnsQueriesMillions (or empty) (got "trafficGb=1")'),
     (_eks(nodeMaxSize="4"), f"{P}nodeMaxSize was renamed: set {P}spotMaxSize (and {P}baseMaxSize) instead (README: Node groups)"),
     (_eks(systemNodes="2"), f"{P}systemNodes was renamed: set {P}baseMinSize/baseDesiredSize/baseMaxSize instead (README: Node groups)"),
     (_eks(nodeCapacityType="SPOT"), f"{P}nodeCapacityType was renamed: set nothing: {P}base* is on-demand and {P}spot* is Spot instead (README: Node groups)"),
+    # Shaped like an instance type but not one EC2 has (botocore's EC2 model): refused before the
+    # VPC, NAT gateway and cluster are created, and never priced at $0 by tools cost.
+    (_eks(baseInstanceTypes="t3.gigantic"),
+     f'{P}baseInstanceTypes must be comma-separated EC2 instance types, such as t3.medium '
+     f'(t3.gigantic is not an EC2 instance type) (got "t3.gigantic")'),
+    (_eks(spotInstanceTypes="m5.large,m5a.large,m5.larg"),
+     f'{P}spotInstanceTypes must be comma-separated EC2 instance types, such as t3.medium '
+     f'(m5.larg is not an EC2 instance type; did you mean m5.large?) (got "m5.large,m5a.large,m5.larg")'),
     (_eks(domain=""), f'{P}domain must be set for target eks (a DNS domain such as 2025teamproject.store; got "")'),
     (_eks(domain="Team Project"), f'{P}domain must be a lowercase DNS domain such as 2025teamproject.store (or empty) (got "Team Project")'),
     (_eks(hostedZoneId="zone-1"), f'{P}hostedZoneId must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (or empty) (got "zone-1")'),
@@ -91,6 +102,11 @@ BAD = [
     ),
     (_eks(adminPrincipalArns="admin"), f'{P}adminPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "admin")'),
     (_eks(viewerPrincipalArns="ci-preview"), f'{P}viewerPrincipalArns must be comma-separated IAM role or user ARNs, arn:aws:iam::<account>:role/<name> (or empty) (got "ci-preview")'),
+    (_eks(apiPublicAccessCidrs="0.0.0.0/0"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "0.0.0.0/0")'),
+    (_eks(apiPublicAccessCidrs="203.0.113.0/24,0.0.0.0/0"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "203.0.113.0/24,0.0.0.0/0")'),
+    (_eks(apiPublicAccessCidrs="office"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "office")'),
+    (_eks(apiPublicAccessCidrs="203.0.113.7/24"), f'{P}apiPublicAccessCidrs must be {CIDRS} (got "203.0.113.7/24")'),
+    (_eks(adminCidrs="0.0.0.0/0"), f'{P}adminCidrs must be {CIDRS} (got "0.0.0.0/0")'),
     (_eks(ecrKeepImages="0"), f'{P}ecrKeepImages must be an integer from 1 to 1000 (got "0")'),
     (_eks(tripImageTag="latest"), f'{P}tripImageTag must be a pinned image tag such as prod-63 (letters, digits, \'_\', \'.\', \'-\'; not "latest") (got "latest")'),
 ]
@@ -125,6 +141,15 @@ def test_good_variants_are_accepted():
     assert len(eks.admin_principals) == 2
 
 
+def test_api_endpoint_and_admin_cidrs_default_to_closed():
+    eks = settings_from(validate(GOOD), "eks").eks
+    assert eks.api_public_cidrs == () and not eks.api_public
+    assert eks.admin_cidrs == ()
+    eks = settings_from(validate(_eks(apiPublicAccessCidrs="203.0.113.0/24, 198.51.100.7/32", adminCidrs="198.51.100.0/24")), "eks").eks
+    assert eks.api_public_cidrs == ("203.0.113.0/24", "198.51.100.7/32") and eks.api_public
+    assert eks.admin_cidrs == ("198.51.100.0/24",)
+
+
 def test_eks_rules_do_not_apply_to_kind_stacks():
     assert validate({P + "spotDesiredSize": "9"})["target"] == "kind"
 
@@ -135,3 +160,12 @@ def test_bad_eks_config_registers_nothing():
         with pytest.raises(pulumi.RunError, match="spotDesiredSize must lie between") as err:
             run_program("eks", preview=preview, config=config, secret_keys=secrets)
         assert err.value.registrations == []
+
+
+def test_instance_types_are_those_of_the_ec2_service_model_botocore_ships():
+    from stacks.eks_config import check_instance_types, ec2_instance_types
+
+    known = ec2_instance_types()
+    assert {"t3.medium", "t3.large", "m6i.large", "c7g.xlarge"} <= known
+    assert "t3.gigantic" not in known
+    assert check_instance_types("t3.medium, m6i.large") is None

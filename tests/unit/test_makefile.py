@@ -14,7 +14,10 @@ import pytest
 
 from tests.conftest import ROOT, missing_tool
 
-FILES = ("Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt", "tools/toolchain.py", "tools/toolchain.json")
+FILES = (
+    "Makefile", "requirements.txt", "requirements-dev.txt", "constraints.txt", "tools/toolchain.py", "tools/toolchain.json",
+    *sorted(p.name for p in ROOT.glob("Pulumi*.yaml")),  # make checks STACK against the stack files
+)
 
 
 def _make() -> str:

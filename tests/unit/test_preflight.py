@@ -53,3 +53,12 @@ def test_main_exits_2_with_the_problems_on_stderr(monkeypatch, capsys):
     assert "docker is not installed" in captured.err
     assert "pulumi is not on PATH" in captured.err
     assert captured.out == ""
+
+
+def test_the_kind_the_toolchain_accepts_enforces_network_policies():
+    """kindnet enforces NetworkPolicies from kind v0.24.0 (kube-network-policies in kindnetd,
+    kind's "implement network policies", first tagged v0.24.0): an older kind would accept the
+    policies and ignore them. The preflight refuses any kind below the supported minimum."""
+    kind = toolchain.load()["tools"]["kind"]
+    assert toolchain.parse_version(kind["supported"]["min"]) >= (0, 24, 0, 1)
+    assert toolchain.parse_version(kind["version"]) >= (0, 24, 0, 1)

@@ -84,6 +84,40 @@ def test_keys_of_other_namespaces_belong_to_their_providers():
     assert validate({"kubernetes:context": "x", "aws:region": "ap-northeast-2"})["profile"] == "dev"
 
 
+def test_the_namespaces_a_stack_may_set_are_the_projects_pulumis_and_its_providers():
+    """Read from the installed provider SDKs' pulumi-plugin.json, as Pulumi finds plugins."""
+    from stacks.config_keys import provider_namespaces
+
+    assert {"kubernetes", "aws", "eks", "random", "command"} <= provider_namespaces()
+    assert validate({"pulumi:disable-default-providers": '["*"]', "eks:x": "y"})["profile"] == "dev"
+
+
+@pytest.mark.parametrize(
+    "key,value,line",
+    [
+        ("cloudplatform:kindWorkers", "4",
+         "cloudplatform:kindWorkers is in namespace 'cloudplatform', which neither this project (cloud-platform) nor a "
+         "provider it uses ({providers}) reads; did you mean \"cloud-platform:kindWorkers\"?"),
+        ("cloudmart:replicas", "3",
+         "cloudmart:replicas is in namespace 'cloudmart', which neither this project (cloud-platform) nor a "
+         "provider it uses ({providers}) reads; valid keys: target, profile, "),
+    ],
+)
+def test_a_key_in_a_namespace_nothing_reads_is_refused_with_the_nearest_project_key(key, value, line):
+    from stacks.config_keys import provider_namespaces
+
+    with pytest.raises(ConfigError) as err:
+        validate({key: value})
+    assert str(err.value).startswith(line.format(providers=", ".join(sorted(provider_namespaces()))))
+
+
+def test_a_foreign_namespace_key_stops_the_program_before_any_resource_is_registered():
+    config, secrets = stack_config("dev", {"cloudplatform:kindWorkers": "4"})
+    with pytest.raises(pulumi.RunError, match="cloudplatform:kindWorkers is in namespace 'cloudplatform'") as err:
+        run_program("dev", preview=True, config=config, secret_keys=secrets)
+    assert err.value.registrations == []
+
+
 def test_bad_config_stops_the_program_before_any_resource_is_registered():
     # 9 passes the CLI's integer check, so the program runs and its loader must stop it.
     config, secrets = stack_config("dev", {P + "kindWorkers": 9})
