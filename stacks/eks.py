@@ -49,6 +49,7 @@ from components.aws.specs import (
 )
 from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLOUDWATCH_EXPORTER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
 from components.cost.instances import INSTANCE_TYPES
+from components.declare import declare
 from components.cost.prices import REGIONS, spot_price as discounted
 from components.manifests import owner_labels
 from components.observability import addons, cloudwatch
@@ -126,6 +127,12 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         spot_price=spot_price(eks),
         addons=("aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"),
     )
+
+
+# What Prometheus scrapes on eks beyond the apps (its egress policy admits these): the CloudWatch
+# exporter in monitoring, and the Load Balancer Controller (8080) and Cluster Autoscaler (8085)
+# through their prometheus.io pod annotations in kube-system.
+EKS_SCRAPE_TARGETS = ((MONITORING, (cloudwatch.PORT,)), (KUBE_SYSTEM, (8080, 8085)))
 
 
 def spot_price(eks: EksSettings) -> tuple[float, int, float] | None:
@@ -307,6 +314,9 @@ def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluste
     values = cloudwatch.exporter_values(
         eks.region, settings.cluster_name, role.arn, settings.profile.observability.cloudwatch_exporter.to_k8s(), account.service_account
     )
+    (flow, *_) = cloudwatch.aws_egress(eks.region, account.namespace, None)
+    for policy in cloudwatch.network_policies(account.namespace, flow):
+        declare(f"cloudwatch-exporter-{policy['metadata']['name']}", policy, pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]))
     return helm_release(
         "cloudwatch-exporter", CLOUDWATCH_EXPORTER, account.namespace, values,
         pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]),
@@ -411,7 +421,10 @@ def build(settings: Settings) -> dict[str, object]:
     alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags, logs_policy)
     platform = eks_platform(eks, account, cert.arn, logs_bucket)
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
-    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs))
+    apps = deploy_apps(
+        settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs),
+        extra_scrape_targets=EKS_SCRAPE_TARGETS,
+    )
     public_routes(names, platform, eks, apps, alb, k8s_provider)
     cloudwatch_exporter(settings, eks, cluster, apps, provider, k8s_provider, tags)
     public_dns(settings, eks, cluster, provider, k8s_provider, tags)

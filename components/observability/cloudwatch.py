@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import yaml
 
-from components.manifests import container_security_context, pod_security_context
+from components.manifests import container_security_context, pod_security_context, standard_labels
+from components.netpol import Rule, allow_manifest, egress_manifest, internet
+from components.observability.ownership import OWNER, PART_OF
 
 NAMESPACE = "AWS/ApplicationELB"
 # The AWS Load Balancer Controller tags every ALB and target group it creates with the cluster.
@@ -188,3 +190,22 @@ def aws_egress(region: str, namespace: str, opencost_pod: str | None) -> tuple[A
     if opencost_pod:
         flows.append(AwsEgress(opencost_pod, namespace, (443,), ("pricing.us-east-1.amazonaws.com",)))
     return tuple(flows)
+
+
+PROMETHEUS_POD = "prometheus"  # app.kubernetes.io/name the Prometheus Operator sets on its pods
+
+
+def network_policies(namespace: str, egress: AwsEgress) -> list[dict]:
+    """The exporter's NetworkPolicies (issue 15's default-deny ``monitoring``): only Prometheus's
+    pods may scrape it, on its port; it may reach only the internet (never the pod network,
+    the VPC or the metadata service) on the AWS endpoints' ports (DNS comes from the baseline)."""
+    selector = {"app.kubernetes.io/name": POD_NAME}
+    scrape = Rule((PORT,), remote_labelled=((namespace, (("app.kubernetes.io/name", PROMETHEUS_POD),)),))
+
+    def labels(name: str) -> dict[str, str]:
+        return standard_labels(name, "network-policy", PART_OF, OWNER)
+
+    return [
+        allow_manifest(RELEASE, namespace, (scrape,), labels(f"{RELEASE}-ingress"), selector=selector),
+        egress_manifest(RELEASE, namespace, (internet(egress.ports),), labels(f"{RELEASE}-egress"), selector=selector),
+    ]

@@ -20,7 +20,8 @@ from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRIC
 from components.datastores import GeneratedSecret, GeneratedSecretArgs
 from components.declare import declare
 from components.namespaces import PodSecurityLevel, namespace_manifest
-from components.observability import addons, monitors, network
+from components import netpol
+from components.observability import addons, cloudwatch, monitors, network
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
 from components.observability.options import Alerting, Features, Pricing, Signals
@@ -112,6 +113,14 @@ class ObservabilityStack(pulumi.ComponentResource):
         self.urls = urls(args.platform)
         self.register_outputs({"grafana_admin_password": self.grafana_admin_password, "urls": self.urls})
 
+    def _opencost_egress(self) -> tuple:
+        """OpenCost with cloud prices downloads the AWS price list (``cloudwatch.aws_egress``)."""
+        a = self._args
+        if not (a.features.opencost and a.platform.cloud_prices):
+            return ()
+        flows = cloudwatch.aws_egress(a.platform.region or "", MONITORING, addons.OPENCOST_RELEASE)
+        return tuple(netpol.internet(f.ports) for f in flows if f.pod == addons.OPENCOST_RELEASE)
+
     def _flows(self) -> network.Flows:
         a = self._args
         alert_ports = []
@@ -128,6 +137,7 @@ class ObservabilityStack(pulumi.ComponentResource):
             ui_published=a.ui_published,
             alert_ports=tuple(sorted(set(alert_ports))),
             opencost=a.features.opencost,
+            opencost_egress=self._opencost_egress(),
         )
 
     def _kps_values(self) -> dict:

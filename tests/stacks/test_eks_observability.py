@@ -53,3 +53,28 @@ def test_kind_stacks_keep_flat_prices():
 
 def test_the_cluster_autoscaler_is_scraped_through_its_pod_annotations():
     assert _releases()["cluster-autoscaler"]["podAnnotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "8085"}
+
+
+def test_the_exporter_is_scraped_only_by_prometheus_and_reaches_only_the_internet_on_443():
+    """Issue 17 item 5 on issue 15's default-deny ``monitoring``: the exporter's policies, and
+    Prometheus's egress to it and to the add-ons' metrics ports."""
+    from tools.netpol import Peer, connection_allowed
+
+    policies = [o for o in rendered(STACK).objects if o["kind"] == "NetworkPolicy"]
+    names = {o["metadata"]["name"] for o in policies if o["metadata"]["namespace"] == "monitoring"}
+    assert {"cloudwatch-exporter-ingress", "cloudwatch-exporter-egress"} <= names
+    namespaces = {o["metadata"]["name"]: o["metadata"].get("labels", {}) for o in rendered(STACK).objects if o["kind"] == "Namespace"}
+    namespaces.setdefault("kube-system", {"kubernetes.io/metadata.name": "kube-system"})
+    exporter = Peer("monitoring", (("app.kubernetes.io/name", "prometheus-yet-another-cloudwatch-exporter"),))
+    prometheus = Peer("monitoring", (("app.kubernetes.io/name", "prometheus"),))
+    grafana = Peer("monitoring", (("app.kubernetes.io/name", "grafana"),))
+    lbc = Peer("kube-system", (("app.kubernetes.io/name", "aws-load-balancer-controller"),))
+
+    def allowed(src, dst, port):
+        return connection_allowed(src, dst, port, policies, namespaces)
+
+    assert allowed(prometheus, exporter, 5000) and not allowed(grafana, exporter, 5000)
+    assert allowed(exporter, Peer.address("52.95.194.10"), 443)
+    assert not allowed(exporter, Peer.address("52.95.194.10"), 80)
+    assert not allowed(exporter, Peer.address("169.254.169.254"), 80) and not allowed(exporter, prometheus, 9090)
+    assert allowed(prometheus, lbc, 8080)
