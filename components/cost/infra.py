@@ -67,7 +67,9 @@ BACKEND_KMS_KEYS = 2
 # $1/month each, later ones nothing, so a yearly-rotated key costs $1, then $2, then at most $3
 # a month. This session could read that change only in a third-party post (canglad.com, "Update:
 # On April 12, 2024 ... AWS announced the reduction of KMS key rotation charges"), not on an AWS
-# page: the bill prices the first year ($1/key-month) and the README states the cap as unconfirmed.
+# page; a second third-party page (cloudburn.io, "AWS KMS Pricing", 2026-03-14) describes the same
+# rotation update, dated May 2024. Still no AWS page: the bill prices the first year
+# ($1/key-month) and the README states the cap as unconfirmed.
 KMS_ROTATION_NOTE = "yearly rotation: +$1/month after the 1st and the 2nd rotation, then no more (April 2024 change; not confirmed on an AWS page)"
 
 

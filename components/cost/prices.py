@@ -16,6 +16,12 @@ from components.cost.assumptions import DEFAULT_SPOT_DISCOUNT_PERCENT
 HOURS_PER_MONTH = 730  # AWS's and OpenCost's convention for a month
 
 _BILLS = "public 2026 Seoul bills (issue 11's starting figures)"
+# Second readings (2026-12-07): public Cost Explorer readouts of other 2026 Seoul accounts, found
+# with the code index's exact-string search (it names no repository or path, so they cannot be
+# cited as such). Each gives a usage quantity and its cost, so the rate is cost ÷ quantity. They
+# agree with the bills to the last digit but are not AWS price pages: the prices stay unconfirmed.
+_READOUT = "a second public 2026 Seoul Cost Explorer readout agrees"
+_READOUTS = "two more public 2026 Seoul Cost Explorer readouts agree"
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class AwsPrices:
 # offline): they are the list prices as recalled, to be checked in the AWS Pricing Calculator.
 _RECALLED = "Seoul on-demand list price as recalled (not confirmed against an AWS page)"
 ON_DEMAND: dict[str, Price] = {
-    "t3.medium": Price(0.052, "hour", f"{_BILLS}; matches a third-party Seoul on-demand table", "2026-11-28", False),
+    "t3.medium": Price(0.052, "hour", f"{_BILLS}; matches a third-party Seoul on-demand table; {_READOUT} (APN2-BoxUsage:t3.medium 82.124 h = $4.2705)", "2026-12-07", False),
     **{
         name: Price(usd, "hour", _RECALLED, "2026-12-07", False)
         for name, usd in (
@@ -97,21 +103,32 @@ AP_NORTHEAST_2 = AwsPrices(
     eks_control_plane=Price(0.10, "hour", "AWS containers blog, EKS extended support pricing (standard support $0.10/cluster-h)", "2026-11-28", True),
     on_demand=ON_DEMAND,
     spot={name: spot_price(p, DEFAULT_SPOT_DISCOUNT_PERCENT) for name, p in ON_DEMAND.items()},
-    nat_gateway=Price(0.059, "hour", _BILLS, "2026-11-28", False),
-    nat_gateway_gb=Price(0.059, "GB", _BILLS, "2026-11-28", False),
+    nat_gateway=Price(0.059, "hour", f"{_BILLS}; {_READOUTS} (APN2-NatGateway-Hours 611 h = $36.05, 44.000 h = $2.5960)", "2026-12-07", False),
+    nat_gateway_gb=Price(0.059, "GB", f"{_BILLS}; {_READOUT} (APN2-NatGateway-Bytes 1.691 GB = $0.0998)", "2026-12-07", False),
     # Ref: https://aws.amazon.com/blogs/networking-and-content-delivery/identify-and-optimize-public-ipv4-address-usage-on-aws/
     # (the charge on every public IPv4 from 2024-02-01, NAT gateways and load balancers included;
     # the $0.005/h figure itself was read from third-party pages quoting it for all regions).
-    public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01)", "2026-11-28", False),
-    gp3_gb_month=Price(0.0912, "GB-month", _BILLS, "2026-11-28", False),
-    # The hourly figure is the us-east-1 one and was not confirmed for Seoul (a third-party page
-    # gives $0.0243/h for Tokyo); capacity units are priced from costAssumptions (alb_lcu below).
-    alb=Price(0.0225, "hour", f"{_BILLS}; LCUs are their own line", "2026-11-28", False),
+    public_ipv4=Price(0.005, "hour", f"{_BILLS}; AWS networking blog (charge since 2024-02-01); {_READOUTS} (APN2-PublicIPv4:InUseAddress 1416.08 h = $7.08, 43.148 h = $0.2157)", "2026-12-07", False),
+    # The AWS Price List for EC2 in Seoul (pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/
+    # current/ap-northeast-2/index.csv, publication 2026-09-25T17:45:21Z, version 20260925174521),
+    # SKU MTK7D9SGKGYR3JD6, effective 2026-09-01: "$0.0912 per GB-month of General Purpose (gp3)
+    # provisioned storage - Asia Pacific (Seoul)". Read as stored in men16922/capacity-agent
+    # data/aws/catalog.json (commit b2474b68124939335c59dfb06b761e90d19d86bb), which keeps the row.
+    gp3_gb_month=Price(
+        0.0912, "GB-month",
+        "AWS Price List AmazonEC2 ap-northeast-2 index.csv (published 2026-09-25, SKU MTK7D9SGKGYR3JD6, effective 2026-09-01), "
+        "as stored in men16922/capacity-agent data/aws/catalog.json@b2474b6; 2026 Seoul bills agree",
+        "2026-09-25", True,
+    ),
+    # The hourly figure equals us-east-1's; a Seoul readout bills it (514 h = $11.57, $0.02251/h).
+    # One public Seoul cost table (2026-08, "AWS Pricing API") writes $0.025/h, which that usage
+    # contradicts; a third-party page gives $0.0243/h for Tokyo. LCUs are priced below (alb_lcu).
+    alb=Price(0.0225, "hour", f"{_BILLS}; {_READOUT} (APN2-LoadBalancerUsage 514 h = $11.57); LCUs are their own line", "2026-12-07", False),
     nlb=Price(0.0225, "hour", "assumption: the ALB hourly figure (NLB price not confirmed); NLCUs are their own line", "2026-11-28", False),
     # Ref: https://aws.amazon.com/kms/pricing/ ("Each AWS KMS key that you create in KMS costs $1/month")
     kms_key=Price(1.0, "key-month", "AWS KMS pricing page", "2026-11-28", True),
     # Usage prices (issue 16). None of these was read from an AWS page in this session.
-    alb_lcu=Price(0.008, "hour", "us-east-1 ALB LCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
+    alb_lcu=Price(0.008, "hour", "us-east-1 ALB LCU-hour as recalled; a public Seoul cost table (2026-08) also writes $0.008 (APN2-LCUUsage); not confirmed", "2026-12-07", False),
     nlb_lcu=Price(0.006, "hour", "us-east-1 NLB NLCU-hour as recalled; Seoul not confirmed", "2026-12-07", False),
     logs_ingested_gb=Price(0.76, "GB", "CloudWatch Logs standard ingestion, Seoul, as recalled; not confirmed", "2026-12-07", False),
     logs_stored_gb=Price(0.0314, "GB-month", "CloudWatch Logs storage, Seoul, as recalled; not confirmed", "2026-12-07", False),
