@@ -5,12 +5,16 @@ import warnings
 import pulumi
 
 # pulumi-eks 4.4.0 and pulumi-aws 7.51.1 warn when imported, about resources this program never
-# declares: eks.NodeGroup (it uses ManagedNodeGroup) and aws.ec2.EncryptionControl. They are
-# silenced by exact message and module, so that any other warning still stands out. The test
-# suite filters the same two in pytest.ini.
+# declares: eks.NodeGroup (it uses ManagedNodeGroup), aws.ec2.EncryptionControl and the eleven
+# deprecated aws.s3 ``*V2`` resources (it declares the unsuffixed ones: s3.Bucket,
+# BucketPolicy, ...). They are silenced by message and module, so that any other warning still
+# stands out. The test suite filters the same ones in pytest.ini.
 warnings.filterwarnings("ignore", "NodeGroup uses AWS EC2 LaunchConfiguration", DeprecationWarning, r"pulumi_eks\.node_group")
 warnings.filterwarnings(
     "ignore", r"aws\.ec2/encryptioncontrol\.EncryptionControl has been deprecated", DeprecationWarning, r"pulumi_aws\.ec2\.encryption_control"
+)
+warnings.filterwarnings(
+    "ignore", r"(aws\.)?s3[./][\w.]+V2 has been deprecated in favor of", DeprecationWarning, r"pulumi_aws\.s3\.\w+_v2"
 )
 
 from stacks.costs import DeclarationLog  # noqa: E402 - after the warning filters

@@ -356,10 +356,26 @@ EXTERNAL_DNS = ChartPin(
     labels=(LabelSlot(("commonLabels",)), LabelSlot(("podLabels",))),
 )
 
+# Chart 0.47.0 ships YACE v0.67.0 (Chart.yaml appVersion): the ALB's CloudWatch metrics on eks.
+# Ref: https://github.com/prometheus-community/helm-charts/blob/prometheus-yet-another-cloudwatch-exporter-0.47.0/charts/prometheus-yet-another-cloudwatch-exporter/Chart.yaml
+CLOUDWATCH_EXPORTER = ChartPin(
+    chart="prometheus-yet-another-cloudwatch-exporter",
+    version="0.47.0",
+    repo="https://prometheus-community.github.io/helm-charts",
+    pods=(ChartPod("cloudwatch-exporter", "Deployment", (("resources",),), ("replicaCount",)),),
+    # No chart-wide labels: the Deployment's, the pod's, the ServiceAccount's and the ServiceMonitor's.
+    labels=(
+        LabelSlot(("deployment", "labels")),
+        LabelSlot(("podLabels",)),
+        LabelSlot(("serviceAccount", "labels")),
+        LabelSlot(("serviceMonitor", "labels")),
+    ),
+)
+
 PINS: dict[str, ChartPin] = {
     p.chart: p
     for p in (
         INGRESS_NGINX, KUBE_PROMETHEUS_STACK, LOKI, ALLOY, JAEGER, METRICS_SERVER, OPENCOST,
-        AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS,
+        AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, CLOUDWATCH_EXPORTER,
     )
 }

@@ -156,27 +156,27 @@ def entry_rules(platform: Platform, port: int, node_port: bool) -> tuple[Rule, .
     return tuple(rules)
 
 
-def default_deny_manifest(namespace: str, labels: dict[str, str]) -> dict:
-    """Selects every pod of the namespace and admits nothing: pods reachable only through
-    the allow policies below (policies add up)."""
+def _deny_all(name: str, direction: str, namespace: str, labels: dict[str, str]) -> dict:
+    """A policy that selects every pod of the namespace and allows nothing in ``direction``."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata(DEFAULT_DENY, namespace, labels),
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+        "metadata": metadata(name, namespace, labels),
+        "spec": {"podSelector": {}, "policyTypes": [direction]},
     }
+
+
+def default_deny_manifest(namespace: str, labels: dict[str, str]) -> dict:
+    """Selects every pod of the namespace and admits nothing: pods reachable only through
+    the allow policies below (policies add up)."""
+    return _deny_all(DEFAULT_DENY, "Ingress", namespace, labels)
 
 
 def default_deny_egress_manifest(namespace: str, labels: dict[str, str]) -> dict:
     """Selects every pod of the namespace and lets it open no connection at all: not to the
     internet, not to the Kubernetes API, not to the instance metadata service. Each pod then
     gets exactly the ``Egress`` rules its data names (``egress_manifest``)."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(DEFAULT_DENY_EGRESS, namespace, labels),
-        "spec": {"podSelector": {}, "policyTypes": ["Egress"]},
-    }
+    return _deny_all(DEFAULT_DENY_EGRESS, "Egress", namespace, labels)
 
 
 def dns_manifest(namespace: str, labels: dict[str, str]) -> dict:

@@ -12,6 +12,11 @@ from typing import Any, Literal
 from components.placement import Placement
 
 Exposure = Literal["NodePort", "ClusterIP"]
+# Where the SLO alerts read requests, errors and latency: the in-cluster ingress controller's
+# own metrics, or the ALB's CloudWatch metrics (through the CloudWatch exporter).
+SliSource = Literal["ingress-nginx", "alb"]
+# Cluster add-ons whose health the platform alerts watch (each produces its own metrics).
+Addon = Literal["aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,15 @@ class Platform:
         zone_spread: ``whenUnsatisfiable`` of the zone spread of replicated Deployments:
             ``DoNotSchedule`` where every node has a zone label (eks), ``ScheduleAnyway``
             where none has (kind).
+        sli_source: where the SLO alerts and the ingress panels read traffic
+            (``ingress-nginx`` on kind, ``alb`` on eks).
+        cloud_prices: the cloud publishes node prices OpenCost reads (eks: the AWS price
+            list); with OpenCost on, cost panels and the budget alert read OpenCost's series.
+            Otherwise they price requests at the configured flat rates.
+        spot_price: the hourly Spot price, vCPUs and GiB of the application nodes' instance
+            type (from the price table), OpenCost's fallback for Spot nodes; ``None`` elsewhere.
+        addons: the cluster add-ons that run (and get alerts): the AWS Load Balancer
+            Controller, the Cluster Autoscaler and the CloudWatch exporter on eks.
     """
 
     name: str
@@ -86,6 +100,10 @@ class Platform:
     api_server_ports: tuple[int, ...] = (443,)
     placement: Placement | None = None
     zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "ScheduleAnyway"
+    sli_source: SliSource = "ingress-nginx"
+    cloud_prices: bool = False
+    spot_price: tuple[float, int, float] | None = None
+    addons: tuple[Addon, ...] = ()
 
     @property
     def node_ports(self) -> bool:

@@ -47,9 +47,12 @@ from components.aws.specs import (
     storage_class_spec,
     subnet_plan,
 )
-from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
+from components.charts import AWS_LOAD_BALANCER_CONTROLLER, CLOUDWATCH_EXPORTER, CLUSTER_AUTOSCALER, EXTERNAL_DNS, helm_release
+from components.cost.instances import INSTANCE_TYPES
+from components.declare import declare
+from components.cost.prices import REGIONS, spot_price as discounted
 from components.manifests import owner_labels
-from components.observability import addons
+from components.observability import addons, cloudwatch
 from components.observability.prometheus import GRAFANA_SERVICE
 from components.observability import ownership as obs_ownership
 from components.observability.stack import MONITORING, TRACING
@@ -119,7 +122,33 @@ def eks_platform(eks: EksSettings, account: str, certificate_arn: pulumi.Input[s
         api_server_ports=(443,),
         placement=EKS_PLACEMENT,
         zone_spread="DoNotSchedule",
+        sli_source="alb",
+        cloud_prices=True,
+        spot_price=spot_price(eks),
+        addons=("aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"),
     )
+
+
+# What Prometheus scrapes on eks beyond the apps (its egress policy admits these): the CloudWatch
+# exporter in monitoring, and the Load Balancer Controller (8080) and Cluster Autoscaler (8085)
+# through their prometheus.io pod annotations in kube-system.
+EKS_SCRAPE_TARGETS = ((MONITORING, (cloudwatch.PORT,)), (KUBE_SYSTEM, (8080, 8085)))
+
+
+def spot_price(eks: EksSettings) -> tuple[float, int, float] | None:
+    """OpenCost's Spot fallback: the hourly price, vCPUs and GiB of the Spot group's dearest
+    type, priced as ``tools cost`` prices it (the stated discount below on-demand, from the
+    region's price table); ``None`` without a Spot group or when the table lacks a type."""
+    prices = REGIONS.get(eks.region)
+    for group in eks.node_groups:
+        if group.capacity_type != "SPOT" or prices is None:
+            continue
+        known = [(prices.on_demand[t], t) for t in group.instance_types if t in prices.on_demand and t in INSTANCE_TYPES]
+        if len(known) != len(group.instance_types):
+            return None
+        on_demand, dearest = max(known, key=lambda pair: pair[0].usd)
+        return (discounted(on_demand, eks.cost.spot_discount_percent).usd, *INSTANCE_TYPES[dearest].size)
+    return None
 
 
 def kms_key(role: str, description: str, opts: pulumi.ResourceOptions, policy: dict | None = None) -> aws.kms.Key:
@@ -275,6 +304,26 @@ def public_dns(settings: Settings, eks: EksSettings, cluster: EksCluster, provid
     )
 
 
+def cloudwatch_exporter(settings: Settings, eks: EksSettings, cluster: EksCluster, apps: Apps, provider, k8s_provider, tags):
+    """The ALB's CloudWatch metrics into Prometheus (the SLIs on eks): YACE in ``monitoring``
+    with an IRSA role that may only discover tagged resources and read CloudWatch metrics, on the
+    on-demand base pool like the other controllers. After the observability stack, whose
+    namespace and ServiceMonitor CRD it needs."""
+    account = iam.CLOUDWATCH_EXPORTER
+    role = irsa("cloudwatch-exporter", account, cluster, provider, iam.cloudwatch_exporter_policy(), tags)
+    values = cloudwatch.exporter_values(
+        eks.region, settings.cluster_name, role.arn, settings.profile.observability.cloudwatch_exporter.to_k8s(), account.service_account
+    )
+    (flow, *_) = cloudwatch.aws_egress(eks.region, account.namespace, None)
+    for policy in cloudwatch.network_policies(account.namespace, flow):
+        declare(f"cloudwatch-exporter-{policy['metadata']['name']}", policy, pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]))
+    return helm_release(
+        "cloudwatch-exporter", CLOUDWATCH_EXPORTER, account.namespace, values,
+        pulumi.ResourceOptions(provider=k8s_provider, depends_on=[apps.obs]),
+        release=cloudwatch.RELEASE, labels=obs_ownership.LABELS, placement=EKS_PLACEMENT,
+    )
+
+
 def alb_logs_bucket(name: str, region: str, account: str, provider, tags) -> aws.s3.BucketPolicy:
     """The ALBs' access-log bucket: SSE-S3 (the only encryption ELB log delivery supports),
     no public access, objects expire after ``ALB_LOG_EXPIRY_DAYS``, and the policy that lets
@@ -372,8 +421,12 @@ def build(settings: Settings) -> dict[str, object]:
     alb = controllers(settings, eks, cluster, network, provider, k8s_provider, tags, logs_policy)
     platform = eks_platform(eks, account, cert.arn, logs_bucket)
     on_cluster = pulumi.ResourceOptions(provider=k8s_provider, depends_on=[storage_class])
-    apps = deploy_apps(settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs))
+    apps = deploy_apps(
+        settings, platform, (cloudmart_scrape(),), on_cluster, controller=(alb,), ui_published=bool(eks.admin_cidrs),
+        extra_scrape_targets=EKS_SCRAPE_TARGETS,
+    )
     public_routes(names, platform, eks, apps, alb, k8s_provider)
+    cloudwatch_exporter(settings, eks, cluster, apps, provider, k8s_provider, tags)
     public_dns(settings, eks, cluster, provider, k8s_provider, tags)
     urls = {**cloudmart.urls(platform), **{key: f"https://{host}" for key, host in names.items()}}
     return {

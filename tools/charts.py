@@ -402,7 +402,7 @@ def cache_main(from_git: Path | None, record: bool = False) -> int:
         import helm_python
 
         if isinstance(err, helm_python.HelmError):
-            print(f"charts cache: {err}; without network, build the cache from git clones: python -m tools charts cache --from-git DIR", file=sys.stderr)
+            print(f"charts cache: {err}; without network, build the cache from bare git clones of the chart repositories (DIR/<owner>+<name>/repo): .venv/bin/python -m tools charts cache --from-git DIR", file=sys.stderr)
             return 2
         raise
     print("\n".join(lines))

@@ -51,6 +51,26 @@ KNOWN_METRICS = frozenset(
 ALLOWED_METRICS: dict[str, str] = {
     "nginx_ingress_controller_requests": "ingress-nginx controller (controller.metrics.enabled, PodMonitor ingress-nginx)",
     "nginx_ingress_controller_request_duration_seconds_bucket": "ingress-nginx controller latency histogram (same PodMonitor)",
+    # eks: the ALB's CloudWatch metrics through the CloudWatch exporter (YACE v0.67.0 BuildMetricName)
+    "aws_applicationelb_request_count_sum": "CloudWatch exporter on eks: ALB RequestCount per target group (Sum)",
+    "aws_applicationelb_httpcode_target_5_xx_count_sum": "CloudWatch exporter on eks: ALB HTTPCode_Target_5XX_Count (Sum)",
+    "aws_applicationelb_httpcode_elb_5_xx_count_sum": "CloudWatch exporter on eks: ALB HTTPCode_ELB_5XX_Count per load balancer (Sum)",
+    "aws_applicationelb_target_response_time_p95": "CloudWatch exporter on eks: ALB TargetResponseTime p95 per target group",
+    "yace_cloudwatch_request_errors": "CloudWatch exporter on eks: its failed AWS API calls",
+    # eks: OpenCost's series (pkg/costmodel/metrics.go), scraped through its ServiceMonitor
+    "container_cpu_allocation": "OpenCost (on by default on eks): cores allocated per container",
+    "container_memory_allocation_bytes": "OpenCost: memory allocated per container",
+    "node_cpu_hourly_cost": "OpenCost: hourly price of one vCPU of each node",
+    "node_ram_hourly_cost": "OpenCost: hourly price of one GiB of each node",
+    "node_total_hourly_cost": "OpenCost: hourly price of each node",
+    "kubecost_cluster_management_cost": "OpenCost: hourly price of the managed control plane",
+    "kubecost_load_balancer_cost": "OpenCost: hourly price of each load-balancer Service",
+    "pv_hourly_cost": "OpenCost: hourly price of a GiB of each persistent volume",
+    "kube_persistentvolume_capacity_bytes": "kube-state-metrics: size of each persistent volume (OpenCost's volume cost)",
+    # eks: the cluster add-ons, scraped through their prometheus.io pod annotations
+    "controller_runtime_reconcile_errors_total": "AWS Load Balancer Controller (controller-runtime) on eks",
+    "cluster_autoscaler_unschedulable_pods_count": "Cluster Autoscaler on eks",
+    "cluster_autoscaler_scaled_up_nodes_total": "Cluster Autoscaler on eks",
 }
 
 

@@ -212,6 +212,24 @@ def alb_logs_bucket_policy(bucket: str, prefix: str, account: str, elb_account: 
     }
 
 
+def cloudwatch_exporter_policy() -> dict:
+    """YACE's discovery jobs: find the tagged ALBs and target groups, list their metrics and
+    read them. None of these calls supports resource-level permissions, so ``*``. The README's
+    minimum also lists ``cloudwatch:GetMetricStatistics``, which only static jobs call
+    (pkg/job/static.go); discovery jobs use GetMetricData.
+    Ref: https://github.com/prometheus-community/yet-another-cloudwatch-exporter/blob/v0.67.0/README.md (Authentication)"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"],
+                "Resource": ["*"],
+            }
+        ],
+    }
+
+
 def service_trust_policy(service: str) -> dict:
     return {
         "Version": "2012-10-17",
@@ -233,3 +251,4 @@ EBS_CSI = ServiceAccountRole("ebs-csi", "kube-system", "ebs-csi-controller-sa", 
 ALB_CONTROLLER = ServiceAccountRole("alb-controller", "kube-system", "aws-load-balancer-controller")
 AUTOSCALER = ServiceAccountRole("cluster-autoscaler", "kube-system", "cluster-autoscaler")
 EXTERNAL_DNS = ServiceAccountRole("external-dns", "kube-system", "external-dns")
+CLOUDWATCH_EXPORTER = ServiceAccountRole("cloudwatch-exporter", "monitoring", "cloudwatch-exporter")

@@ -321,6 +321,9 @@ def autoscaler_values(cluster_name: str, region: str, role_arn: Any, service_acc
         "autoDiscovery": {"clusterName": cluster_name},
         "rbac": {"serviceAccount": {"create": True, "name": service_account, "annotations": irsa_annotation(role_arn)}},
         "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False},
+        # Scraped by the platform's annotation job (no ServiceMonitor: the Prometheus Operator's
+        # CRDs come later than this chart); the metrics port is 8085 (templates/deployment.yaml).
+        "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "8085"},
         "resources": AUTOSCALER_RESOURCES.to_k8s(),
         "nodeSelector": SYSTEM_SELECTOR,
         "securityContext": {

@@ -198,9 +198,52 @@ def metrics_server_values(sizes: ObservabilitySizes, platform: Platform) -> dict
     return values
 
 
-def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_namespace: str) -> dict:
-    """OpenCost on the platform's Prometheus, with the configured prices. Custom prices
-    are monthly in the chart's values (hourly x 730).
+# OpenCost's own default prices split a node's price between vCPU and GiB in this ratio
+# (configs/default.json: CPU 0.031611, RAM 0.004237 USD/h).
+_CPU_TO_GIB = 0.031611 / 0.004237
+
+
+def spot_unit_prices(hourly: float, vcpus: int, gib: float) -> tuple[float, float]:
+    """Per-vCPU and per-GiB hourly prices that add up to ``hourly`` for a node of ``vcpus`` and
+    ``gib``, split in OpenCost's default CPU:RAM ratio (rounded to 6 decimals)."""
+    gib_price = hourly / (vcpus * _CPU_TO_GIB + gib)
+    return round(gib_price * _CPU_TO_GIB, 6), round(gib_price, 6)
+
+
+def _custom_pricing(pricing: Pricing, platform: Platform | None) -> dict:
+    """Flat prices (``custom`` provider) where the cloud publishes none; on AWS the ``aws``
+    provider prices every node from the public AWS price list for its region and instance
+    type (https://pricing.us-east-1.amazonaws.com, no credentials), and marks Spot nodes by
+    their ``eks.amazonaws.com/capacityType: SPOT`` label (``kubecost_node_is_spot``). Without a
+    Spot data feed it prices a Spot node it finds no list price for at ``spotCPU``/``spotRAM``,
+    set here from the Spot figure of the platform's price table. Unlike the custom provider's
+    monthly ``CPU``/``RAM``, these are hourly: the provider uses them as the node's per-vCPU and
+    per-GiB hourly cost as they are (``aws.BaseSpotCPUPrice = c.SpotCPU``).
+    Ref: https://github.com/opencost/opencost/blob/develop/pkg/cloud/aws/provider.go (Features, getUsageType, NodePricing)"""
+    if platform is not None and platform.cloud_prices and platform.spot_price is not None:
+        cpu, ram = spot_unit_prices(*platform.spot_price)
+        return {
+            "enabled": True,
+            "provider": "aws",
+            "costModel": {"description": "AWS public prices; Spot fallback from the platform's price table", "spotCPU": f"{cpu}", "spotRAM": f"{ram}"},
+        }
+    return {
+        "enabled": True,
+        "provider": "custom",
+        "costModel": {
+            "description": "cloud-platform configured prices",
+            "CPU": f"{pricing.cpu_monthly}",
+            "RAM": f"{pricing.memory_gib_monthly}",
+            "storage": "0.04",
+        },
+    }
+
+
+def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_namespace: str, platform: Platform | None = None) -> dict:
+    """OpenCost on the platform's Prometheus, with the cloud's prices or the configured ones
+    (custom prices are monthly in the chart's values: hourly x 730). Prometheus scrapes it
+    through the chart's ServiceMonitor, keeping OpenCost's own ``namespace``/``pod``/``node``
+    labels (``honorLabels``): its allocation series describe other pods.
     Ref: https://github.com/opencost/opencost-helm-chart/blob/main/charts/opencost/values.yaml"""
     return {
         "podSecurityContext": pod_security_context(),
@@ -213,20 +256,11 @@ def opencost_values(sizes: ObservabilitySizes, pricing: Pricing, prometheus_name
                     "port": 9090,
                 }
             },
-            "customPricing": {
-                "enabled": True,
-                "provider": "custom",
-                "costModel": {
-                    "description": "cloud-platform configured prices",
-                    "CPU": f"{pricing.cpu_monthly}",
-                    "RAM": f"{pricing.memory_gib_monthly}",
-                    "storage": "0.04",
-                },
-            },
+            "customPricing": _custom_pricing(pricing, platform),
             # Both images run as a non-root user of their own (USER 1001); the UI's entrypoint
             # writes its nginx config at start, so its root filesystem stays writable.
             "exporter": {"resources": sizes.opencost_exporter.to_k8s(), "securityContext": restricted_container_context()},
             "ui": {"enabled": True, "resources": sizes.opencost_ui.to_k8s(), "securityContext": restricted_container_context()},
-            "metrics": {"serviceMonitor": {"enabled": False}},
+            "metrics": {"serviceMonitor": {"enabled": True, "honorLabels": True}},
         }
     }

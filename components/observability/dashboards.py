@@ -15,7 +15,8 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common, dashboard as dash_m, prometheus as prom_m, text as text_m
 from grafana_foundation_sdk.models.dashboard import DataSourceRef, Threshold, ThresholdsMode
 
-from components.observability.alerting import monthly_cost
+from components.observability import cloudwatch as cw
+from components.observability.alerting import allocation_cost, monthly_cost
 from components.observability.options import HOURS_PER_MONTH, Pricing
 from components.observability.ownership import LABELS
 from components.observability.prometheus import DASHBOARD_LABEL, PROMETHEUS_UID
@@ -87,21 +88,38 @@ def _stat(title: str, expr: str, unit: str) -> stat.Panel:
     )
 
 
-def _cost_panels(pricing: Pricing) -> list:
-    cost = monthly_cost(pricing, by="namespace", selector=NS)
+def _recommendations(width: int) -> text.Panel:
+    return text.Panel().title("Cost Optimization Recommendations").mode(text_m.TextMode.MARKDOWN).content(RECOMMENDATIONS).height(8).span(width)
+
+
+def _cost_panels(pricing: Pricing, cost: str = "requests") -> list:
+    """Cost by namespace: requests at the flat configured prices, or (``opencost``) OpenCost's
+    allocations at each node's own price, with the ten costliest workloads beside it."""
+    if cost == "opencost":
+        return [
+            table.Panel().title(f"Estimated Monthly Cost by Namespace (USD; OpenCost allocations x node prices x {HOURS_PER_MONTH} h)")
+            .unit("currencyUSD")
+            .with_target(query(allocation_cost("namespace", NS), table_format=True, instant=True))
+            .height(8).span(8),
+            table.Panel().title("Top 10 Workloads by Cost (USD/month, OpenCost)")
+            .unit("currencyUSD")
+            .with_target(query(f"topk(10, {allocation_cost('namespace, pod', NS)})", table_format=True, instant=True))
+            .height(8).span(8),
+            _recommendations(8),
+        ]
     return [
         table.Panel()
         .title(f"Estimated Monthly Cost by Namespace (USD; ${pricing.cpu_hourly}/vCPU-h, ${pricing.memory_gib_hourly}/GiB-h x {HOURS_PER_MONTH} h)")
         .unit("currencyUSD")
-        .with_target(query(cost, table_format=True, instant=True))
+        .with_target(query(monthly_cost(pricing, by="namespace", selector=NS), table_format=True, instant=True))
         .height(8)
         .span(12),
-        text.Panel().title("Cost Optimization Recommendations").mode(text_m.TextMode.MARKDOWN).content(RECOMMENDATIONS).height(8).span(12),
+        _recommendations(12),
     ]
 
 
-def finops_dashboard(pricing: Pricing) -> dict:
-    """Seed 000 step 4 panels, in reading order."""
+def finops_dashboard(pricing: Pricing, cost: str = "requests") -> dict:
+    """Seed 000 step 4 panels, in reading order; ``cost`` picks the cost panels' source."""
     waste_cpu = f"clamp_min(sum({REQ_CPU}) - sum({USE_CPU}), 0)"
     waste_mem = f"clamp_min(sum({REQ_MEM}) - sum({USE_MEM}), 0)"
     efficiency = f"sum({USE_CPU}) / sum({REQ_CPU})"
@@ -143,35 +161,42 @@ def finops_dashboard(pricing: Pricing) -> dict:
             .height(8).span(24)
         )
     )
-    for panel in _cost_panels(pricing):
+    for panel in _cost_panels(pricing, cost):
         builder = builder.with_panel(panel)
     return _to_dict(builder)
 
 
-def _ingress_panels(cm: str) -> list:
-    """What the shop's users see through the ingress (the SLO alerts' SLI), per service.
-    ``namespace`` is the Ingress's namespace: the ingress-nginx PodMonitor honours it."""
-    requests = f"nginx_ingress_controller_requests{{{cm}}}"
-    errors = f'nginx_ingress_controller_requests{{{cm},status=~"5.."}}'
-    buckets = f"nginx_ingress_controller_request_duration_seconds_bucket{{{cm}}}"
+def _ingress_panels(cm: str, sli: str = "ingress-nginx") -> list:
+    """What the shop's users see at the entry point (the SLO alerts' SLI), per service: through
+    ingress-nginx (``namespace`` is the Ingress's: its PodMonitor honours it), or at the ALB per
+    target group (CloudWatch's per-minute sums and p95; the series arrive ``LAG_S`` late)."""
+    if sli == "alb":
+        group = "dimension_TargetGroup"
+        ratio = (
+            f"sum by ({group}) (sum_over_time({cw.TARGET_5XX.series}[$__rate_interval])) / "
+            f"sum by ({group}) (sum_over_time({cw.REQUESTS.series}[$__rate_interval]))"
+        )
+        latency = f"max by ({group}) ({cw.RESPONSE_P95.series})"
+        legend = "{{dimension_TargetGroup}}"
+    else:
+        requests = f"nginx_ingress_controller_requests{{{cm}}}"
+        errors = f'nginx_ingress_controller_requests{{{cm},status=~"5.."}}'
+        buckets = f"nginx_ingress_controller_request_duration_seconds_bucket{{{cm}}}"
+        ratio = f"sum by (service) (rate({errors}[$__rate_interval])) / sum by (service) (rate({requests}[$__rate_interval]))"
+        latency = f"histogram_quantile(0.95, sum by (le, service) (rate({buckets}[$__rate_interval])))"
+        legend = "{{service}}"
+    where = "ALB" if sli == "alb" else "Ingress"
     return [
-        timeseries.Panel().title("Ingress 5xx ratio").unit("percentunit")
-        .with_target(query(
-            f"sum by (service) (rate({errors}[$__rate_interval])) / sum by (service) (rate({requests}[$__rate_interval]))",
-            legend="{{service}}",
-        ))
-        .height(8).span(12),
-        timeseries.Panel().title("Ingress p95 latency").unit("s")
-        .with_target(query(
-            f"histogram_quantile(0.95, sum by (le, service) (rate({buckets}[$__rate_interval])))", legend="{{service}}"
-        ))
-        .height(8).span(12),
+        timeseries.Panel().title(f"{where} 5xx ratio").unit("percentunit")
+        .with_target(query(ratio, legend=legend)).height(8).span(12),
+        timeseries.Panel().title(f"{where} p95 latency").unit("s")
+        .with_target(query(latency, legend=legend)).height(8).span(12),
     ]
 
 
-def cloudmart_dashboard() -> dict:
+def cloudmart_dashboard(sli: str = "ingress-nginx") -> dict:
     """Requests/s and active connections (nginx exporter), HPA replicas, pod restarts, and
-    the 5xx ratio and p95 latency through the ingress."""
+    the 5xx ratio and p95 latency at the entry point (``sli``: the ingress or the ALB)."""
     cm = 'namespace="cloudmart"'
     builder = (
         dash_b.Dashboard("CloudMart Services")
@@ -201,7 +226,7 @@ def cloudmart_dashboard() -> dict:
             .height(8).span(12)
         )
     )
-    for panel in _ingress_panels(cm):
+    for panel in _ingress_panels(cm, sli):
         builder = builder.with_panel(panel)
     return _to_dict(builder)
 

@@ -7,6 +7,11 @@ builders only read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from components.platform import Platform, SliSource
+
+CostSource = Literal["requests", "opencost"]
 
 HOURS_PER_MONTH = 730  # OpenCost's and the cloud providers' convention for "monthly"
 
@@ -65,3 +70,24 @@ class Features:
 
     opencost: bool = False
     finops_demo: bool = False
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Where the rules and dashboards read their figures, from the platform data and features.
+
+    ``sli``: ``ingress-nginx`` (the controller's request counter and latency histogram) or
+    ``alb`` (the ALB's CloudWatch metrics through the CloudWatch exporter).
+    ``cost``: ``requests`` prices requests at the flat configured rates; ``opencost`` reads
+    OpenCost's allocation and node-price series (cloud prices).
+    ``addons``: cluster add-ons that run, each with its own health alert.
+    """
+
+    sli: SliSource = "ingress-nginx"
+    cost: CostSource = "requests"
+    addons: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, platform: Platform, features: Features) -> Signals:
+        cost = "opencost" if features.opencost and platform.cloud_prices else "requests"
+        return cls(platform.sli_source, cost, tuple(platform.addons))

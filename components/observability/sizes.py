@@ -42,6 +42,7 @@ class ObservabilitySizes:
     metrics_server: Resources
     opencost_exporter: Resources
     opencost_ui: Resources
+    cloudwatch_exporter: Resources
     retention: str
     prometheus_storage_gi: int
     loki_storage_gi: int
@@ -65,6 +66,7 @@ DEV = ObservabilitySizes(
     metrics_server=Resources(20, 48, 100, 128),
     opencost_exporter=Resources(10, 64, 200, 256),
     opencost_ui=Resources(10, 32, 100, 64),
+    cloudwatch_exporter=Resources(10, 32, 100, 64),
     retention="2d",
     prometheus_storage_gi=5,
     loki_storage_gi=5,
@@ -86,6 +88,7 @@ STAGING = ObservabilitySizes(
     metrics_server=Resources(50, 64, 200, 192),
     opencost_exporter=Resources(20, 96, 500, 512),
     opencost_ui=Resources(10, 32, 100, 64),
+    cloudwatch_exporter=Resources(10, 48, 100, 96),
     retention="7d",
     prometheus_storage_gi=20,
     loki_storage_gi=20,
@@ -108,6 +111,7 @@ PROD = ObservabilitySizes(
     metrics_server=Resources(100, 128, 500, 256),
     opencost_exporter=Resources(50, 128, 1000, 1024),
     opencost_ui=Resources(10, 48, 100, 128),
+    cloudwatch_exporter=Resources(20, 64, 200, 128),
     retention="30d",  # seed 002: 30 days
     prometheus_storage_gi=50,
     loki_storage_gi=50,

@@ -20,10 +20,11 @@ from components.charts import ALLOY, JAEGER, KUBE_PROMETHEUS_STACK, LOKI, METRIC
 from components.datastores import GeneratedSecret, GeneratedSecretArgs
 from components.declare import declare
 from components.namespaces import PodSecurityLevel, namespace_manifest
-from components.observability import addons, monitors, network
+from components import netpol
+from components.observability import addons, cloudwatch, monitors, network
 from components.observability.alerting import RECEIVER_SECRET, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, finops_dashboard
-from components.observability.options import Alerting, Features, Pricing
+from components.observability.options import Alerting, Features, Pricing, Signals
 from components.observability.prometheus import (
     GRAFANA_ADMIN_SECRET,
     GRAFANA_NODE_PORT,
@@ -112,6 +113,14 @@ class ObservabilityStack(pulumi.ComponentResource):
         self.urls = urls(args.platform)
         self.register_outputs({"grafana_admin_password": self.grafana_admin_password, "urls": self.urls})
 
+    def _opencost_egress(self) -> tuple:
+        """OpenCost with cloud prices downloads the AWS price list (``cloudwatch.aws_egress``)."""
+        a = self._args
+        if not (a.features.opencost and a.platform.cloud_prices):
+            return ()
+        flows = cloudwatch.aws_egress(a.platform.region or "", MONITORING, addons.OPENCOST_RELEASE)
+        return tuple(netpol.internet(f.ports) for f in flows if f.pod == addons.OPENCOST_RELEASE)
+
     def _flows(self) -> network.Flows:
         a = self._args
         alert_ports = []
@@ -128,6 +137,7 @@ class ObservabilityStack(pulumi.ComponentResource):
             ui_published=a.ui_published,
             alert_ports=tuple(sorted(set(alert_ports))),
             opencost=a.features.opencost,
+            opencost_egress=self._opencost_egress(),
         )
 
     def _kps_values(self) -> dict:
@@ -168,8 +178,11 @@ class ObservabilityStack(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[ns[TRACING]]),
         )
         if a.features.opencost:
-            self._chart("opencost", OPENCOST, MONITORING, addons.opencost_values(sizes, a.pricing, MONITORING), [kps])
-        for key, dashboard in (("finops", finops_dashboard(a.pricing)), ("cloudmart", cloudmart_dashboard())):
+            values = addons.opencost_values(sizes, a.pricing, MONITORING, platform)
+            self._chart("opencost", OPENCOST, MONITORING, values, [kps])
+        signals = Signals.of(platform, a.features)
+        dashboards = (("finops", finops_dashboard(a.pricing, signals.cost)), ("cloudmart", cloudmart_dashboard(signals.sli)))
+        for key, dashboard in dashboards:
             cm = dashboard_configmap(f"{key}-dashboard", MONITORING, dashboard)
             k8s.core.v1.ConfigMap(
                 f"{name}-{key}-dashboard", metadata=cm["metadata"], data=cm["data"],
@@ -186,7 +199,8 @@ class ObservabilityStack(pulumi.ComponentResource):
                 api_version=pm["apiVersion"], kind=pm["kind"], metadata=pm["metadata"], spec=pm["spec"],
                 opts=after_crds,
             )
-        rule = monitors.prometheus_rule("platform-rules", MONITORING, rule_groups(self._args.pricing))
+        signals = Signals.of(self._args.platform, self._args.features)
+        rule = monitors.prometheus_rule("platform-rules", MONITORING, rule_groups(self._args.pricing, signals))
         k8s.apiextensions.CustomResource(
             f"{self._name}-rules",
             api_version=rule["apiVersion"], kind=rule["kind"], metadata=rule["metadata"], spec=rule["spec"],

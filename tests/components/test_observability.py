@@ -7,7 +7,7 @@ import pytest
 from components.observability import addons
 from components.observability.alerting import RECEIVER_SECRET, alertmanager_config, receiver_secret_data, rule_groups
 from components.observability.dashboards import cloudmart_dashboard, dashboard_configmap, dashboard_exprs, finops_dashboard
-from components.observability.options import Alerting, Pricing
+from components.observability.options import Alerting, Pricing, Signals
 from components.observability.prometheus import Endpoints, kube_prometheus_stack_values
 from components.observability.sizes import DEV
 from components.platform import Platform
@@ -30,9 +30,17 @@ def kps(platform=KIND, alerting=Alerting()):
     return kube_prometheus_stack_values(DEV, platform, alerting, ENDPOINTS, ("cloudmart",))
 
 
+EKS_SIGNALS = Signals("alb", "opencost", ("aws-load-balancer-controller", "cluster-autoscaler", "cloudwatch-exporter"))
+
+
 def all_exprs() -> list[str]:
-    rules = [r["expr"] for g in rule_groups(Pricing()) for r in g["rules"]]
-    return rules + dashboard_exprs(finops_dashboard(Pricing())) + dashboard_exprs(cloudmart_dashboard())
+    """Every expression of both sources: ingress-nginx and flat prices (kind), the ALB,
+    OpenCost and the add-ons (eks)."""
+    out = []
+    for signals in (Signals(), EKS_SIGNALS):
+        out += [r["expr"] for g in rule_groups(Pricing(), signals) for r in g["rules"]]
+        out += dashboard_exprs(finops_dashboard(Pricing(), signals.cost)) + dashboard_exprs(cloudmart_dashboard(signals.sli))
+    return out
 
 
 # --- chart values -------------------------------------------------------------------------
@@ -270,3 +278,23 @@ def test_crd_checkers_fail_on_bad_objects():
     assert check_pod_monitor(monitor) == []
     assert check_pod_monitor({**monitor, "spec": {**monitor["spec"], "podMetricsEndpoints": []}})
     assert check_pod_monitor({**monitor, "spec": {**monitor["spec"], "selectr": {}}})
+
+
+def test_cloudmart_entry_point_panels_read_the_alb_on_eks_and_ingress_nginx_on_kind():
+    kind = {p["title"]: " ".join(t["expr"] for t in p["targets"]) for p in cloudmart_dashboard()["panels"]}
+    eks = {p["title"]: " ".join(t["expr"] for t in p["targets"]) for p in cloudmart_dashboard("alb")["panels"]}
+    assert "nginx_ingress_controller_requests" in kind["Ingress 5xx ratio"]
+    assert "aws_applicationelb_httpcode_target_5_xx_count_sum" in eks["ALB 5xx ratio"]
+    assert "aws_applicationelb_request_count_sum" in eks["ALB 5xx ratio"]
+    assert "aws_applicationelb_target_response_time_p95" in eks["ALB p95 latency"]
+    assert not [t for t, e in eks.items() if "nginx_ingress" in e]
+
+
+def test_eks_slo_windows_are_widened_by_cloudwatchs_lag_and_keep_kinds_labels_and_for():
+    kind = {r["alert"]: r for g in rule_groups(Pricing()) for r in g["rules"]}
+    eks = {r["alert"]: r for g in rule_groups(Pricing(), EKS_SIGNALS) for r in g["rules"]}
+    fast = eks["AvailabilitySLOBurnRateFast"]["expr"]
+    assert all(f"[{w}]" in fast for w in ("1h4m", "9m", "6h4m", "34m"))
+    assert all(f"[{w}]" in eks["AvailabilitySLOBurnRateSlow"]["expr"] for w in ("3d4m", "6h4m"))
+    for name in ("AvailabilitySLOBurnRateFast", "AvailabilitySLOBurnRateSlow", "HighLatencyP95"):
+        assert (eks[name]["labels"], eks[name]["for"]) == (kind[name]["labels"], kind[name]["for"])

@@ -126,3 +126,94 @@ def ingress_latency(cumulative_by_le: dict[str, float], samples: int) -> list[di
          "values": counter(n, samples)}
         for le, n in cumulative_by_le.items()
     ]
+
+
+# The CloudWatch exporter (YACE v0.67.0) through its ServiceMonitor: one gauge per statistic,
+# holding the newest CloudWatch datapoint (a one-minute sum, or a p95), labelled with the
+# resource ARN (``name``), ``dimension_<Dimension>``, ``region`` and ``account_id``.
+# Ref: pkg/promutil/migrate.go (BuildMetrics, createPrometheusLabels, contextToLabels)
+YACE = {"job": "cloudwatch-exporter", "instance": "10.0.3.17:5000", "endpoint": "http", "namespace": "monitoring",
+        "service": "cloudwatch-exporter", "pod": "cloudwatch-exporter-6d9c8-x7k2q", "container": "prometheus-yet-another-cloudwatch-exporter",
+        "region": "ap-northeast-2", "account_id": "123456789012"}
+ALB = "app/k8s-tripserviceal-1a2b3c4d5e/0123456789abcdef"
+TARGET_GROUP = "targetgroup/k8s-cloudmar-orderser-1f2e3d4c5b/fedcba9876543210"
+ALB_ARN = f"arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:loadbalancer/{ALB}"
+TARGET_GROUP_ARN = f"arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:{TARGET_GROUP}"
+PER_TARGET_GROUP = {**YACE, "name": TARGET_GROUP_ARN, "dimension_LoadBalancer": ALB, "dimension_TargetGroup": TARGET_GROUP}
+PER_ALB = {**YACE, "name": ALB_ARN, "dimension_LoadBalancer": ALB}
+
+
+def alb_requests(requests: float, target_5xx: float, samples: int, elb_5xx: float | None = None) -> list[dict]:
+    """Per-minute sums of ``RequestCount`` and ``HTTPCode_Target_5XX_Count`` for one target
+    group, and of the balancer's own ``HTTPCode_ELB_5XX_Count`` when given."""
+    out = [
+        {"series": selector("aws_applicationelb_request_count_sum", PER_TARGET_GROUP), "values": constant(requests, samples)},
+        {"series": selector("aws_applicationelb_httpcode_target_5_xx_count_sum", PER_TARGET_GROUP), "values": constant(target_5xx, samples)},
+    ]
+    if elb_5xx is not None:
+        out.append({"series": selector("aws_applicationelb_httpcode_elb_5_xx_count_sum", PER_ALB), "values": constant(elb_5xx, samples)})
+    return out
+
+
+def alb_latency(p95_seconds: float, samples: int) -> list[dict]:
+    """CloudWatch's per-minute p95 of ``TargetResponseTime`` for one target group."""
+    return [{"series": selector("aws_applicationelb_target_response_time_p95", PER_TARGET_GROUP), "values": constant(p95_seconds, samples)}]
+
+
+# OpenCost through its ServiceMonitor (``honorLabels``: OpenCost's ``namespace``, ``pod``,
+# ``node`` and ``instance`` win over the target's). Per node: hourly prices of one vCPU, one
+# GiB, the whole node, and whether it is Spot; per container: cores and bytes allocated.
+# Ref: https://github.com/opencost/opencost/blob/develop/pkg/costmodel/metrics.go
+OPENCOST = {"job": "opencost", "endpoint": "http", "service": "opencost"}
+
+
+@dataclass(frozen=True)
+class PricedNode:
+    """A node as OpenCost prices it (USD per hour)."""
+
+    name: str
+    instance_type: str
+    cpu_hourly: float
+    ram_gib_hourly: float
+    total_hourly: float
+    spot: bool = False
+
+
+def opencost_node(node: PricedNode, samples: int) -> list[dict]:
+    labels = {**OPENCOST, "instance": node.name, "node": node.name, "instance_type": node.instance_type,
+              "region": "ap-northeast-2", "provider_id": f"aws:///ap-northeast-2a/i-{abs(hash(node.name)) % 10**12:012d}", "arch": "amd64"}
+    return [
+        {"series": selector("node_cpu_hourly_cost", labels), "values": constant(node.cpu_hourly, samples)},
+        {"series": selector("node_ram_hourly_cost", labels), "values": constant(node.ram_gib_hourly, samples)},
+        {"series": selector("node_total_hourly_cost", labels), "values": constant(node.total_hourly, samples)},
+        {"series": selector("kubecost_node_is_spot", labels), "values": constant(int(node.spot), samples)},
+    ]
+
+
+def opencost_allocation(pod: Pod, samples: int) -> list[dict]:
+    """OpenCost's allocation of a running container: here its requests (OpenCost takes the
+    larger of request and usage)."""
+    labels = {**OPENCOST, "namespace": pod.namespace, "pod": pod.name, "container": pod.container, "instance": pod.node, "node": pod.node}
+    return [
+        {"series": selector("container_cpu_allocation", labels), "values": constant(max(pod.cpu_request, pod.cpu_usage), samples)},
+        {"series": selector("container_memory_allocation_bytes", labels), "values": constant(max(pod.memory_request, pod.working_set), samples)},
+    ]
+
+
+def opencost_cluster(management_hourly: float, nlb_hourly: float, pv_gib_hourly: float, pv_gib: int, samples: int) -> list[dict]:
+    """OpenCost's cluster-level prices: the managed control plane, one load-balancer Service
+    (the frontend's NLB), and one volume (``pv_hourly_cost`` per GiB-hour, its size from
+    kube-state-metrics' ``kube_persistentvolume_capacity_bytes``)."""
+    pv = "pvc-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    ksm = {"job": "kube-state-metrics", "instance": "10.0.3.30:8080", "endpoint": "http", "service": "kube-prometheus-stack-kube-state-metrics"}
+    return [
+        {"series": selector("kubecost_cluster_management_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "provisioner_name": "EKS"}),
+         "values": constant(management_hourly, samples)},
+        {"series": selector("kubecost_load_balancer_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "ingress_ip": "k8s-tripserv-frontend-0a1b2c3d4e.elb.ap-northeast-2.amazonaws.com",
+                                                            "namespace": "trip-service-prod", "service_name": "service-frontend"}),
+         "values": constant(nlb_hourly, samples)},
+        {"series": selector("pv_hourly_cost", {**OPENCOST, "instance": "10.0.3.31:9003", "volumename": pv, "persistentvolume": pv,
+                                               "provider_id": "vol-0123456789abcdef0"}),
+         "values": constant(pv_gib_hourly, samples)},
+        {"series": selector("kube_persistentvolume_capacity_bytes", {**ksm, "persistentvolume": pv}), "values": constant(pv_gib * 1024**3, samples)},
+    ]

@@ -4,6 +4,11 @@ stay silent (just under its threshold, or just short of its ``for:``).
 
 Inputs are series as the exporters name them (``series.py``); the FinOps alerts go through
 kube-prometheus-stack's recording rules (``kps_recording_rules.py``).
+
+The SLO alerts read ingress-nginx on kind and the ALB's CloudWatch series on eks: both are fed
+the same scenarios (2%, 0.5%, 0.2%, 0.09% errors; p95 at 475 ms and 190 ms) and must agree.
+On eks the budget alert prices nodes at OpenCost's ``node_total_hourly_cost``, and the cluster
+add-ons' alerts (Load Balancer Controller, Cluster Autoscaler, CloudWatch exporter) exist.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import STACKS
+from tests.conftest import EKS_STACKS, STACKS
 from tests.engines import promtool
 from tests.engines.promtool import platform_rule_groups
-from tests.engines.series import MIB, Pod, ingress_latency, ingress_requests, pod_series, selector
+from tests.engines.series import (
+    ALB, MIB, TARGET_GROUP, Pod, PricedNode, alb_latency, alb_requests, ingress_latency, ingress_requests,
+    opencost_cluster, opencost_node, pod_series, selector,
+)
 
 GIB = 1024 * MIB
 PLATFORM = {"team": "platform"}
@@ -67,6 +75,24 @@ def burn_rate_cases() -> list[AlertCase]:
     ]
 
 
+def alb_burn_rate_cases() -> list[AlertCase]:
+    """The same scenarios on the ALB's per-minute sums (requests include the target 5xx).
+    A sum is a datapoint from its first sample, so 2% is true from 0m: at 1m it has been
+    pending 1m of its 2m. The balancer's own 5xx count too: 2 of 102 requests is 1.961%."""
+    two_percent = alb_requests(100, 2, 420)
+    return [
+        AlertCase("alb-fast-fires-at-2-percent", "AvailabilitySLOBurnRateFast", two_percent, "70m",
+                  [(PAGE, {"summary": FAST_SUMMARY, "description": "5xx ratio through the ALB is 2%."})]),
+        AlertCase("alb-fast-fires-on-the-balancer-own-5xx", "AvailabilitySLOBurnRateFast", alb_requests(100, 0, 420, elb_5xx=2), "70m",
+                  [(PAGE, {"summary": FAST_SUMMARY, "description": "5xx ratio through the ALB is 1.961%."})]),
+        AlertCase("alb-fast-silent-at-0.5-percent", "AvailabilitySLOBurnRateFast", alb_requests(200, 1, 420, elb_5xx=0), "6h50m"),
+        AlertCase("alb-fast-silent-short-of-for", "AvailabilitySLOBurnRateFast", two_percent, "1m"),
+        AlertCase("alb-slow-fires-at-0.2-percent", "AvailabilitySLOBurnRateSlow", alb_requests(1000, 2, 900), "74h",
+                  [(TICKET, {"summary": SLOW_SUMMARY})], interval="5m"),
+        AlertCase("alb-slow-silent-at-0.09-percent", "AvailabilitySLOBurnRateSlow", alb_requests(10000, 9, 900), "74h", interval="5m"),
+    ]
+
+
 def latency_cases() -> list[AlertCase]:
     """p95 over 200 ms for 5m, per Ingress. Buckets are cumulative requests per minute."""
     labels = {**PLATFORM, "severity": "warning", "slo": "latency", "namespace": "cloudmart", "ingress": "cloudmart-ingress"}
@@ -80,6 +106,17 @@ def latency_cases() -> list[AlertCase]:
                   [(labels, {"summary": "p95 latency of cloudmart/cloudmart-ingress is above 200 ms",
                              "description": "95th percentile latency is 0.475s"})]),
         AlertCase("latency-silent-at-190ms", "HighLatencyP95", fine, "15m"),
+    ]
+
+
+def alb_latency_cases() -> list[AlertCase]:
+    """CloudWatch's p95 of the target group: 475 ms pages after 5m, 190 ms stays silent."""
+    labels = {**PLATFORM, "severity": "warning", "slo": "latency", "dimension_LoadBalancer": ALB, "dimension_TargetGroup": TARGET_GROUP}
+    return [
+        AlertCase("alb-latency-fires-at-475ms", "HighLatencyP95", alb_latency(0.475, 20), "15m",
+                  [(labels, {"summary": f"p95 latency of target group {TARGET_GROUP} is above 200 ms",
+                             "description": "95th percentile latency is 0.475s"})]),
+        AlertCase("alb-latency-silent-at-190ms", "HighLatencyP95", alb_latency(0.19, 20), "15m"),
     ]
 
 
@@ -125,8 +162,8 @@ def budget_pods(product_cores: float) -> list[dict]:
     return [s for pod in pods for s in pod_series(pod, 60)]
 
 
-# Each stack's budget (Pulumi.<stack>.yaml: dev keeps the $100 default; staging and prod set
-# budgets above what their requests cost) and pods that straddle it. Hand computation at the
+# Each kind stack's budget (Pulumi.<stack>.yaml: dev keeps the $100 default; staging and prod
+# set budgets above what their requests cost) and pods that straddle it. Hand computation at the
 # default prices ($0.031611/vCPU-h, $0.004237/GiB-h, 730 h/month), 6 GiB in every case
 # (6 x 0.004237 x 730 = 18.55806):
 #   dev $100:     4 cores:    92.30412 + 18.55806 = 110.86218 > 100, humanize prints "110.9";
@@ -135,15 +172,12 @@ def budget_pods(product_cores: float) -> list[dict]:
 #                 5.5 cores: 126.918165 + 18.55806 = 145.476225 < 150: silent.
 #   prod $250:    10.5 cores: 242.298315 + 18.55806 = 260.856375 > 250, printed "260.9";
 #                 10 cores:  230.7603 + 18.55806 = 249.31836 < 250: silent.
-#   eks $550:     23.5 cores: 542.286705 + 18.55806 = 560.844765 > 550, printed "560.8";
-#                 23 cores:  530.74869 + 18.55806 = 549.30675 < 550: silent.
 # budget_pods adds 2.5 cores to the product-service cores it is given.
 BUDGETS = {
     # stack: (budget, cores firing, cores silent, USD firing, USD silent, figure printed)
     "dev": (100, 4.0, 3.5, 110.86218, 99.324165, "110.9"),
     "staging": (150, 6.0, 5.5, 157.01424, 145.476225, "157"),
     "prod": (250, 10.5, 10.0, 260.856375, 249.31836, "260.9"),
-    "eks": (550, 23.5, 23.0, 560.844765, 549.30675, "560.8"),
 }
 
 
@@ -161,11 +195,85 @@ def budget_cases(stack: str) -> list[AlertCase]:
     ]
 
 
-CASES = burn_rate_cases() + latency_cases() + crash_loop_cases() + efficiency_cases()
+# eks ($560, Pulumi.eks.yaml): what OpenCost sees, 730 h a month. Base t3a.medium on-demand
+# $0.0468/h; Spot c5/c6i.large at the stated 60 % off $0.096 = $0.0384/h; the EKS fee $0.10/h;
+# the frontend's NLB $0.0225/h; 200 GiB of volumes at $0.000125/GiB-h = $0.025/h:
+#   5 base + 11 Spot: (0.234 + 0.4224 + 0.10 + 0.0225 + 0.025) x 730 = 586.847 > 560, printed "586.8";
+#   5 base + 8 Spot (both groups at their maximum): (0.234 + 0.3072 + 0.1475) x 730 = 502.751 < 560: silent.
+EKS_BUDGET = 560
+BASE, SPOT, MANAGEMENT, NLB, PV_GIB_HOUR, PV_GIB = 0.0468, 0.0384, 0.10, 0.0225, 0.000125, 200
+
+
+def eks_usd(base: int, spot: int) -> float:
+    return (base * BASE + spot * SPOT + MANAGEMENT + NLB + PV_GIB * PV_GIB_HOUR) * 730
+
+
+def priced_cluster(base: int, spot: int) -> list[dict]:
+    nodes = [PricedNode(f"ip-10-0-1-{i}.ap-northeast-2.compute.internal", "t3a.medium", 0.0176, 0.0029, BASE) for i in range(base)]
+    nodes += [
+        PricedNode(f"ip-10-0-2-{i}.ap-northeast-2.compute.internal", "c5.large", 0.0144, 0.0024, SPOT, spot=True)
+        for i in range(spot)
+    ]
+    return [s for node in nodes for s in opencost_node(node, 60)] + opencost_cluster(MANAGEMENT, NLB, PV_GIB_HOUR, PV_GIB, 60)
+
+
+def test_the_hand_computed_eks_costs():
+    assert eks_usd(5, 11) == pytest.approx(586.847) and f"{eks_usd(5, 11):.4g}" == "586.8"
+    assert eks_usd(5, 8) == pytest.approx(502.751) and eks_usd(5, 8) < EKS_BUDGET
+
+
+def opencost_budget_cases() -> list[AlertCase]:
+    return [
+        AlertCase("opencost-budget-fires-at-586.85-usd", "MonthlyCostOverBudget", priced_cluster(5, 11), "40m",
+                  [(FINOPS, {"summary": f"Estimated monthly cost is above the ${EKS_BUDGET} budget",
+                             "description": "The cluster costs about $586.8 per month at the cloud's prices (OpenCost)."})]),
+        AlertCase("opencost-budget-silent-at-502.75-usd", "MonthlyCostOverBudget", priced_cluster(5, 8), "40m"),
+    ]
+
+
+def addon_cases() -> list[AlertCase]:
+    """The cluster add-ons' alerts (eks): each fires after its 15m and stays silent when the
+    add-on is healthy. Counters grow by one a minute: increase over 10m is 10."""
+    lbc = {"job": "kubernetes-pods", "namespace": "kube-system", "pod": "aws-load-balancer-controller-7c9f-abcde",
+           "instance": "10.0.3.21:8080", "app": "aws-load-balancer-controller", "controller": "ingress"}
+    ca = {"job": "kubernetes-pods", "namespace": "kube-system", "pod": "cluster-autoscaler-aws-cluster-autoscaler-5d8b-fghij",
+          "instance": "10.0.3.22:8085", "app": "aws-cluster-autoscaler"}
+    yace = {"job": "cloudwatch-exporter", "namespace": "monitoring", "service": "cloudwatch-exporter", "endpoint": "http",
+            "pod": "cloudwatch-exporter-6d9c8-x7k2q", "instance": "10.0.3.17:5000", "api_name": "GetMetricData"}
+    unschedulable = {"series": selector("cluster_autoscaler_unschedulable_pods_count", {**ca, "type": "unschedulable"}), "values": "3x30"}
+    scale_ups = {**ca, "gpu_resource_name": "", "gpu_name": "", "dra_drivers": ""}
+    return [
+        AlertCase("lbc-fires-on-reconcile-errors", "LoadBalancerControllerReconcileErrors",
+                  [{"series": selector("controller_runtime_reconcile_errors_total", lbc), "values": "0+1x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning", "namespace": "kube-system", "controller": "ingress"},
+                    {"summary": "The AWS Load Balancer Controller fails to reconcile ingress",
+                     "description": "10 reconcile errors in 10 minutes: Ingresses and load balancers may be stale. "
+                                    "Check the controller's logs in kube-system."})]),
+        AlertCase("lbc-silent-without-errors", "LoadBalancerControllerReconcileErrors",
+                  [{"series": selector("controller_runtime_reconcile_errors_total", lbc), "values": "4x30"}], "20m"),
+        AlertCase("autoscaler-fires-while-pods-wait-and-nothing-scales", "ClusterAutoscalerCannotScaleUp",
+                  [unschedulable, {"series": selector("cluster_autoscaler_scaled_up_nodes_total", scale_ups), "values": "2x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning"},
+                    {"summary": "Pods stay unschedulable and the Cluster Autoscaler adds no node",
+                     "description": "3 pods unschedulable with no scale-up in 15 minutes: node groups at their maximum, "
+                                    "or scale-ups failing (cluster_autoscaler_failed_scale_ups_total)."})]),
+        AlertCase("autoscaler-silent-while-it-scales-up", "ClusterAutoscalerCannotScaleUp",
+                  [unschedulable, {"series": selector("cluster_autoscaler_scaled_up_nodes_total", scale_ups), "values": "0+1x30"}], "20m"),
+        AlertCase("cloudwatch-exporter-fires-on-failed-reads", "CloudWatchExporterErrors",
+                  [{"series": selector("yace_cloudwatch_request_errors", yace), "values": "0+1x30"}], "20m",
+                  [({**PLATFORM, "severity": "warning", "api_name": "GetMetricData"},
+                    {"summary": "The CloudWatch exporter fails to read GetMetricData",
+                     "description": "10 failed AWS calls in 10 minutes: the ALB's SLO series are missing or stale."})]),
+        AlertCase("cloudwatch-exporter-silent-when-reads-succeed", "CloudWatchExporterErrors",
+                  [{"series": selector("yace_cloudwatch_request_errors", yace), "values": "0x30"}], "20m"),
+    ]
 
 
 def stack_cases(stack: str) -> list[AlertCase]:
-    return CASES + budget_cases(stack)
+    common = crash_loop_cases() + efficiency_cases()
+    if stack in EKS_STACKS:
+        return alb_burn_rate_cases() + alb_latency_cases() + common + opencost_budget_cases() + addon_cases()
+    return burn_rate_cases() + latency_cases() + common + budget_cases(stack)
 
 
 @promtool.cases_from
@@ -173,7 +281,7 @@ def promtool_cases(stack: str) -> dict[str, list[dict]]:
     return {f"alert-{case.id}": [case.to_promtool()] for case in stack_cases(stack)}
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", [s for s in STACKS if s not in EKS_STACKS])
 def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
     from tools.cost import stack_settings
 
@@ -181,6 +289,13 @@ def test_the_hand_computed_budget_figures_straddle_each_stacks_budget(stack):
     assert stack_settings(stack).pricing.monthly_budget == budget
     assert budget_usd(firing) == pytest.approx(usd) and f"{budget_usd(firing):.4g}" == printed
     assert budget_usd(silent) == pytest.approx(under) and under < budget < usd
+
+
+@pytest.mark.parametrize("stack", EKS_STACKS)
+def test_the_eks_budget_is_the_one_the_node_figures_straddle(stack):
+    from tools.cost import stack_settings
+
+    assert stack_settings(stack).pricing.monthly_budget == EKS_BUDGET
 
 
 @pytest.mark.parametrize("stack", STACKS)

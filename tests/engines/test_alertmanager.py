@@ -35,6 +35,10 @@ OWN_ALERTS = {
     "PodCrashLooping": {"platform-team"},
     "NamespaceCPUEfficiencyLow": {"platform-team"},
     "MonthlyCostOverBudget": {"platform-team"},
+    # eks only: the cluster add-ons' own alerts.
+    "LoadBalancerControllerReconcileErrors": {"platform-team"},
+    "ClusterAutoscalerCannotScaleUp": {"platform-team"},
+    "CloudWatchExporterErrors": {"platform-team"},
 }
 # kube-prometheus-stack's default rules carry no team label.
 CHART_ALERTS = {
@@ -42,6 +46,14 @@ CHART_ALERTS = {
     "info-inhibitor": ({"alertname": "InfoInhibitor", "severity": "none", "namespace": "cloudmart"}, {"null"}),
     "critical-without-team": ({"alertname": "KubeletDown", "severity": "critical"}, {"critical-alerts"}),
     "warning-without-team": ({"alertname": "KubePodNotReady", "severity": "warning", "namespace": "cloudmart"}, {"default"}),
+    # The chart's node and volume alerts (issue 17) reach the platform team; a critical one pages.
+    "node-not-ready": ({"alertname": "KubeNodeNotReady", "severity": "warning", "node": "ip-10-0-1-23"}, {"platform-team"}),
+    "volume-filling-up-critical": (
+        {"alertname": "KubePersistentVolumeFillingUp", "severity": "critical", "namespace": "cloudmart"}, {"critical-alerts"},
+    ),
+    "volume-filling-up-warning": (
+        {"alertname": "KubePersistentVolumeFillingUp", "severity": "warning", "namespace": "cloudmart"}, {"platform-team"},
+    ),
 }
 
 

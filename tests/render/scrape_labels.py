@@ -45,10 +45,56 @@ NATIVE: dict[str, set[str]] = {
     "nginx_up": set(),
     "nginx_ingress_controller_requests": _INGRESS,
     "nginx_ingress_controller_request_duration_seconds_bucket": _INGRESS | {"le"},
+    # kube-state-metrics docs/metrics/cluster/node-metrics.md
+    "kube_node_status_condition": {"node", "condition", "status"},
+    "kube_node_spec_unschedulable": {"node"},
+    "kube_persistentvolume_capacity_bytes": {"persistentvolume"},
 }
-# Who scrapes what: the chart's own ServiceMonitors (both honorLabels: true in its values),
-# or one of the program's PodMonitors, by name.
-CHART_JOBS = {"kube-state-metrics": SERVICE_MONITOR_TARGET, "kubelet": KUBELET_TARGET}
+# The CloudWatch exporter (YACE v0.67.0): the resource ARN as ``name``, one ``dimension_<name>``
+# per CloudWatch dimension, ``region`` and ``account_id`` (pkg/promutil/migrate.go:
+# createPrometheusLabels, contextToLabels); its own error counter by ``api_name``.
+_YACE_CONTEXT = {"name", "region", "account_id"}
+_PER_TARGET_GROUP = _YACE_CONTEXT | {"dimension_LoadBalancer", "dimension_TargetGroup"}
+NATIVE.update({
+    "aws_applicationelb_request_count_sum": _PER_TARGET_GROUP,
+    "aws_applicationelb_httpcode_target_5_xx_count_sum": _PER_TARGET_GROUP,
+    "aws_applicationelb_target_response_time_p95": _PER_TARGET_GROUP,
+    "aws_applicationelb_httpcode_elb_5_xx_count_sum": _YACE_CONTEXT | {"dimension_LoadBalancer"},
+    "yace_cloudwatch_request_errors": {"api_name"},
+})
+# OpenCost (pkg/costmodel/metrics.go): per node and per container.
+_OPENCOST_NODE = {"instance", "node", "instance_type", "region", "provider_id", "arch"}
+_OPENCOST_CONTAINER = {"namespace", "pod", "container", "instance", "node"}
+NATIVE.update({
+    "node_cpu_hourly_cost": _OPENCOST_NODE,
+    "node_ram_hourly_cost": _OPENCOST_NODE,
+    "node_total_hourly_cost": _OPENCOST_NODE,
+    "container_cpu_allocation": _OPENCOST_CONTAINER,
+    "container_memory_allocation_bytes": _OPENCOST_CONTAINER,
+    "kubecost_cluster_management_cost": {"provisioner_name"},
+    "kubecost_load_balancer_cost": {"ingress_ip", "namespace", "service_name"},
+    "pv_hourly_cost": {"volumename", "persistentvolume", "provider_id"},
+})
+# The add-ons scraped by the annotation job: controller-runtime's reconcile errors by
+# ``controller``; the Cluster Autoscaler's gauges and counters (metrics/metrics.go, chart 9.59.0).
+NATIVE.update({
+    "controller_runtime_reconcile_errors_total": {"controller"},
+    "cluster_autoscaler_unschedulable_pods_count": {"type"},
+    "cluster_autoscaler_scaled_up_nodes_total": {"gpu_resource_name", "gpu_name", "dra_drivers"},
+})
+# Who scrapes what: the charts' own ServiceMonitors (kube-state-metrics' and the kubelet's
+# honorLabels: true in kube-prometheus-stack's values; OpenCost's honorLabels: true in ours;
+# the CloudWatch exporter's adds nothing its labels clash with), the program's annotation job
+# ``kubernetes-pods`` (namespace, pod, app, job, instance; no clash either), or one of the
+# program's PodMonitors, by name.
+ANNOTATION_TARGET = frozenset({"namespace", "pod", "app", "job", "instance"})
+CHART_JOBS = {
+    "kube-state-metrics": SERVICE_MONITOR_TARGET,
+    "kubelet": KUBELET_TARGET,
+    "cloudwatch-exporter": SERVICE_MONITOR_TARGET,
+    "opencost": SERVICE_MONITOR_TARGET,
+    "kubernetes-pods": ANNOTATION_TARGET,
+}
 SCRAPED_BY = {
     **{m: "kube-state-metrics" for m in NATIVE if m.startswith("kube_")},
     "container_cpu_usage_seconds_total": "kubelet",
@@ -58,6 +104,11 @@ SCRAPED_BY = {
     "nginx_up": "cloudmart-exporters",
     "nginx_ingress_controller_requests": "ingress-nginx",
     "nginx_ingress_controller_request_duration_seconds_bucket": "ingress-nginx",
+    **{m: "cloudwatch-exporter" for m in NATIVE if m.startswith(("aws_", "yace_"))},
+    **{m: "opencost" for m in ("node_cpu_hourly_cost", "node_ram_hourly_cost", "node_total_hourly_cost",
+                               "container_cpu_allocation", "container_memory_allocation_bytes",
+                               "kubecost_cluster_management_cost", "kubecost_load_balancer_cost", "pv_hourly_cost")},
+    **{m: "kubernetes-pods" for m in NATIVE if m.startswith(("controller_runtime_", "cluster_autoscaler_"))},
 }
 OPTIONAL_CLUSTER = "cluster"
 RECORDED = {r["record"]: r["expr"] for g in RECORDING_RULE_GROUPS for r in g["rules"]}

@@ -98,9 +98,9 @@ def legend_labels(target: dict) -> set[str]:
     return set(re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat", "")))
 
 
-# kind only: the SLO panels and alerts read ingress-nginx, which runs only there (README,
-# "Known limits on EKS"); on eks no scrape target would carry these metrics.
-@pytest.mark.parametrize("stack", KIND_STACKS)
+# Every stack: on eks the SLO panels and alerts read the ALB's CloudWatch series, the cost
+# panels OpenCost's (``scrape_labels.py`` models both scrapes).
+@pytest.mark.parametrize("stack", STACKS)
 def test_dashboard_queries_use_only_labels_their_metrics_carry(stack):
     model = ScrapeModel(rendered(stack).objects, kps_values(stack))
     found = {}
@@ -114,9 +114,7 @@ def test_dashboard_queries_use_only_labels_their_metrics_carry(stack):
     assert found == {}
 
 
-# kind only: the SLO panels and alerts read ingress-nginx, which runs only there (README,
-# "Known limits on EKS"); on eks no scrape target would carry these metrics.
-@pytest.mark.parametrize("stack", KIND_STACKS)
+@pytest.mark.parametrize("stack", STACKS)
 def test_alert_rules_use_only_labels_their_metrics_carry(stack):
     model = ScrapeModel(rendered(stack).objects, kps_values(stack))
     found = {}

@@ -111,6 +111,10 @@ CHART_PODS = {
             ("opencost-ui", v["opencost"]["ui"].get("securityContext")),
         )
     ],
+    # eks: templates/deployment.yaml sets .Values.podSecurityContext and .Values.securityContext.
+    "prometheus-yet-another-cloudwatch-exporter": lambda v: [
+        _pod(v.get("podSecurityContext"), ("prometheus-yet-another-cloudwatch-exporter", v.get("securityContext")))
+    ],
 }
 # Containers the operator creates sets its own container securityContext on; the pod level is ours.
 OPERATOR_MADE = {"prometheus", "alertmanager"}

@@ -67,3 +67,25 @@ def test_autoscaler_may_change_only_this_clusters_node_groups():
     values = _releases()["cluster-autoscaler"]
     assert values["autoDiscovery"] == {"clusterName": "trip-service-cluster"}
     assert values["awsRegion"] == "ap-northeast-2"
+
+
+def test_the_cloudwatch_exporter_role_may_only_discover_and_read_metrics():
+    """Issue 17: cloudwatch:GetMetricData, cloudwatch:ListMetrics and tag:GetResources, nothing else."""
+    run = _up()
+    (statement,) = _irsa_trust(run, "cloudwatch-exporter-role")["Statement"]
+    assert statement["Condition"]["StringEquals"][f"{MOCK_OIDC_ISSUER}:sub"] == "system:serviceaccount:monitoring:cloudwatch-exporter"
+    policy = json.loads(_one(run, "aws:iam/rolePolicy:RolePolicy", "cloudwatch-exporter-policy").inputs["policy"])
+    (allow,) = policy["Statement"]
+    assert allow["Effect"] == "Allow"
+    assert sorted(allow["Action"]) == ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "tag:GetResources"]
+    exporter = _releases()["prometheus-yet-another-cloudwatch-exporter"]
+    assert exporter["serviceAccount"]["name"] == "cloudwatch-exporter"
+    assert exporter["serviceAccount"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:mock:::role/cloudwatch-exporter-role"}
+    assert not [r for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") if r.name.startswith("cloudwatch-exporter-")]
+
+
+def test_opencost_needs_no_aws_role_on_eks():
+    """OpenCost's AWS provider reads the public price list without credentials (no Spot data
+    feed, no cloud cost export): no IRSA role is created for it."""
+    roles = {r.name for r in _up().of_type("aws:iam/role:Role")}
+    assert not [name for name in roles if "opencost" in name]
