@@ -38,8 +38,8 @@ from tests.engines.tool import find, require
 
 EVALUATION_INTERVAL = "1m"
 
-# stack -> {case id -> promtool ``tests:`` entries}; one source per test module.
-CaseSource = Callable[[str], dict[str, list[dict]]]
+# stack -> {case id -> promtool ``tests:`` entries, or a ``Case`` with its own rules}; one source per test module.
+CaseSource = Callable[[str], dict[str, "list[dict] | Case"]]
 _SOURCES: list[CaseSource] = []
 
 
@@ -97,6 +97,19 @@ def rules_for(groups: list[dict], tests: list[dict]) -> list[dict]:
     return kept
 
 
+@dataclass(frozen=True)
+class Case:
+    """A case that brings its own rules, for a source to give instead of ``tests`` entries: the
+    rule ``groups`` it evaluates (those of a non-default setting, or a rule with a wrong value
+    swapped in; the chart's recording rules are added unless ``recording_rules`` is False), its
+    ``tests`` entries and its evaluation interval (a coarser one keeps cases that span days cheap)."""
+
+    groups: list[dict]
+    tests: list[dict]
+    evaluation_interval: str = EVALUATION_INTERVAL
+    recording_rules: bool = True
+
+
 class Batch:
     """The session's cases written to one folder and run by one background promtool."""
 
@@ -108,10 +121,15 @@ class Batch:
             groups = platform_rule_groups(stack) + RECORDING_RULE_GROUPS
             for source in _SOURCES:
                 for case_id, tests in source(stack).items():
-                    rules = _dump({"groups": rules_for(groups, tests)})
+                    interval = EVALUATION_INTERVAL
+                    if isinstance(tests, Case):
+                        own, interval = tests.groups + (RECORDING_RULE_GROUPS if tests.recording_rules else []), tests.evaluation_interval
+                        rules, tests = _dump({"groups": own}), tests.tests
+                    else:
+                        rules = _dump({"groups": rules_for(groups, tests)})
                     rules_name = f"rules-{_digest(rules)}.yaml"
                     (self.folder / rules_name).write_text(rules)
-                    text = _dump({"rule_files": [rules_name], "evaluation_interval": EVALUATION_INTERVAL, "tests": tests})
+                    text = _dump({"rule_files": [rules_name], "evaluation_interval": interval, "tests": tests})
                     name = f"case-{_digest(text, rules)}.yaml"
                     (self.folder / name).write_text(text)
                     self.files[(stack, case_id)] = name
@@ -162,3 +180,4 @@ def outcome(stack: str, case_id: str) -> Outcome:
         start(STACKS)
     assert _BATCH is not None
     return _BATCH.outcome(stack, case_id)
+
