@@ -22,6 +22,7 @@ this is data in, data out.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -79,8 +80,17 @@ def _go_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 GoYamlLoader.add_constructor("tag:yaml.org,2002:int", _go_int)
 
 
+# Parsed documents by (path, mtime, size): every program run reads Pulumi.yaml and its stack
+# file, and the pure-Python parser is slow. A changed file is parsed again.
+_PARSED: dict[tuple[str, int, int], Any] = {}
+
+
 def load_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(), Loader=GoYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = yaml.load(path.read_text(), Loader=GoYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    return copy.deepcopy(_PARSED[key])  # callers may change what they get
 
 
 # --- how values become strings ----------------------------------------------------------------
