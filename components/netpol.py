@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from components.manifests import metadata, selector_labels
 from components.platform import Platform
@@ -156,38 +157,34 @@ def entry_rules(platform: Platform, port: int, node_port: bool) -> tuple[Rule, .
     return tuple(rules)
 
 
-def _deny_all(name: str, direction: str, namespace: str, labels: dict[str, str]) -> dict:
-    """A policy that selects every pod of the namespace and allows nothing in ``direction``."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(name, namespace, labels),
-        "spec": {"podSelector": {}, "policyTypes": [direction]},
-    }
+def _policy(
+    name: str, namespace: str, labels: dict[str, str], pod_selector: dict, direction: str, rules: tuple[Rule | Egress, ...] | None = None
+) -> dict:
+    """A NetworkPolicy of one ``direction`` (Ingress or Egress) for the pods ``pod_selector``
+    picks: only ``rules`` let traffic through; with ``rules`` None, nothing does."""
+    spec: dict[str, Any] = {"podSelector": pod_selector, "policyTypes": [direction]}
+    if rules is not None:
+        spec[direction.lower()] = [r.to_k8s() for r in rules]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": metadata(name, namespace, labels), "spec": spec}
 
 
 def default_deny_manifest(namespace: str, labels: dict[str, str]) -> dict:
     """Selects every pod of the namespace and admits nothing: pods reachable only through
     the allow policies below (policies add up)."""
-    return _deny_all(DEFAULT_DENY, "Ingress", namespace, labels)
+    return _policy(DEFAULT_DENY, namespace, labels, {}, "Ingress")
 
 
 def default_deny_egress_manifest(namespace: str, labels: dict[str, str]) -> dict:
     """Selects every pod of the namespace and lets it open no connection at all: not to the
     internet, not to the Kubernetes API, not to the instance metadata service. Each pod then
     gets exactly the ``Egress`` rules its data names (``egress_manifest``)."""
-    return _deny_all(DEFAULT_DENY_EGRESS, "Egress", namespace, labels)
+    return _policy(DEFAULT_DENY_EGRESS, namespace, labels, {}, "Egress")
 
 
 def dns_manifest(namespace: str, labels: dict[str, str]) -> dict:
     """``allow-dns``: every pod of the namespace may ask CoreDNS (UDP and TCP 53), nothing else."""
     rule = Egress((DNS_PORT,), remote_labelled=((DNS_NAMESPACE, DNS_LABELS),), protocols=("UDP", "TCP"))
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(ALLOW_DNS, namespace, labels),
-        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [rule.to_k8s()]},
-    }
+    return _policy(ALLOW_DNS, namespace, labels, {}, "Egress", (rule,))
 
 
 def baseline_manifests(namespace: str, labels: Callable[[str], dict[str, str]]) -> list[dict]:
@@ -203,27 +200,9 @@ def baseline_manifests(namespace: str, labels: Callable[[str], dict[str, str]]) 
 def egress_manifest(target: str, namespace: str, rules: tuple[Egress, ...], labels: dict[str, str], selector: dict | None = None) -> dict:
     """``<target>-egress``: the ``target`` pods (or ``selector``) may open connections only as
     ``rules`` say (on top of DNS)."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(f"{target}-egress", namespace, labels),
-        "spec": {
-            "podSelector": {"matchLabels": selector or selector_labels(target)},
-            "policyTypes": ["Egress"],
-            "egress": [r.to_k8s() for r in rules],
-        },
-    }
+    return _policy(f"{target}-egress", namespace, labels, {"matchLabels": selector or selector_labels(target)}, "Egress", rules)
 
 
 def allow_manifest(target: str, namespace: str, rules: tuple[Rule, ...], labels: dict[str, str], selector: dict | None = None) -> dict:
     """``<target>-ingress``: ingress to the ``target`` pods (or ``selector``) only as ``rules`` say."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(f"{target}-ingress", namespace, labels),
-        "spec": {
-            "podSelector": {"matchLabels": selector or selector_labels(target)},
-            "policyTypes": ["Ingress"],
-            "ingress": [r.to_k8s() for r in rules],
-        },
-    }
+    return _policy(f"{target}-ingress", namespace, labels, {"matchLabels": selector or selector_labels(target)}, "Ingress", rules)

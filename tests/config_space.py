@@ -26,7 +26,7 @@ import yaml
 from components.cost.model import Estimate
 from stacks.costs import estimate_for
 from stacks.settings import PROJECT, Settings, settings_from, validate
-from tests.conftest import stack_run
+from tests.conftest import kubeconfig_doc, stack_run
 from tools.cliconfig import Secret
 from tools.mockrun import Run, run_program, stack_config
 from tools.render import Rendered, collect
@@ -97,17 +97,10 @@ def _kubeconfig(contexts: tuple[str, ...]) -> Iterator[None]:
     if not contexts:
         yield
         return
-    doc = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": c, "cluster": {"server": "https://127.0.0.1:6443"}} for c in contexts],
-        "users": [{"name": c, "user": {}} for c in contexts],
-        "contexts": [{"name": c, "context": {"cluster": c, "user": c}} for c in contexts],
-    }
     old = os.environ.get("KUBECONFIG")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "kubeconfig"
-        path.write_text(yaml.safe_dump(doc))
+        path.write_text(yaml.safe_dump(kubeconfig_doc(contexts)))
         os.environ["KUBECONFIG"] = str(path)
         try:
             yield

@@ -87,20 +87,24 @@ def kind_stack(request) -> str:
     return request.param
 
 
+def kubeconfig_doc(contexts: tuple[str, ...]) -> dict:
+    """A kubeconfig with one context (and its cluster and user) per name."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": c, "cluster": {"server": "https://127.0.0.1:6443"}} for c in contexts],
+        "users": [{"name": c, "user": {}} for c in contexts],
+        "contexts": [{"name": c, "context": {"cluster": c, "user": c}} for c in contexts],
+    }
+
+
 @pytest.fixture
 def kubeconfig(tmp_path, monkeypatch):
     """A temporary kubeconfig, pointed to by KUBECONFIG, with the given context names."""
 
     def write(*contexts: str) -> Path:
         path = tmp_path / "kubeconfig"
-        doc = {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": c, "cluster": {"server": "https://127.0.0.1:6443"}} for c in contexts],
-            "users": [{"name": c, "user": {}} for c in contexts],
-            "contexts": [{"name": c, "context": {"cluster": c, "user": c}} for c in contexts],
-        }
-        path.write_text(yaml.safe_dump(doc))
+        path.write_text(yaml.safe_dump(kubeconfig_doc(contexts)))
         monkeypatch.setenv("KUBECONFIG", str(path))
         return path
 

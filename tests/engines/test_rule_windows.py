@@ -20,7 +20,7 @@ import pytest
 from tests.engines import promtool
 from tests.engines.promtool import Case, platform_rule_groups
 from tests.engines.series import INGRESS, MIB, Pod, ingress_latency, pod_series, selector
-from tests.engines.test_alert_rules import FAST_SUMMARY, FINOPS, PAGE, PLATFORM
+from tests.engines.test_alert_rules import FAST_SUMMARY, FINOPS, PAGE, PLATFORM, AlertCase
 
 STACK = "dev"  # every stack renders the same rules but the budget (test_alert_rules runs them on each)
 CLEAN_4H = (0.0, 240)
@@ -45,12 +45,7 @@ class RuleCase:
     recording_rules: bool = False
 
     def to_promtool(self) -> dict:
-        exp = [{"exp_labels": labels, "exp_annotations": annotations} for labels, annotations in self.fires]
-        return {
-            "interval": self.interval,
-            "input_series": self.series,
-            "alert_rule_test": [{"eval_time": self.eval_time, "alertname": self.alert, "exp_alerts": exp}],
-        }
+        return AlertCase(self.id, self.alert, self.series, self.eval_time, self.fires, self.interval).to_promtool()
 
 
 def burn(id: str, alert: str, phases: tuple[tuple[float, int], ...], fires: str | None, wrong: tuple[str, str], interval: str = "1m") -> RuleCase:
